@@ -1,0 +1,87 @@
+"""Logging: console for people, dated files for operations.
+
+- ``logs/etl/ETLOrchestrator_YYYYMMDD.log``: everything at the configured level
+- ``logs/audit/audit_YYYYMMDD.log``: what was loaded, validated and filled (logger ``puntafina.audit``)
+- ``logs/errors/errors_YYYYMMDD.log``: errors only
+Files are text or JSON lines (``monitoring.log_format``). Credentials never reach a log:
+URLs are shown as host:port/database only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+LOGGER = "puntafina"
+_URL_SECRET = re.compile(r"(://[^:/@\s]+):[^@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Hide the password part of any URL in a message."""
+    return _URL_SECRET.sub(r"\1:***@", text)
+
+
+class _Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(str(record.msg))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        extra = getattr(record, "data", None)
+        if extra:
+            doc["data"] = extra
+        return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console=sys.stdout) -> logging.Logger:
+    day = dt.date.today().strftime("%Y%m%d")
+    root = logging.getLogger(LOGGER)
+    for h in list(root.handlers):
+        root.removeHandler(h)
+        h.close()
+    audit = logging.getLogger(LOGGER + ".audit")
+    for h in list(audit.handlers):
+        audit.removeHandler(h)
+        h.close()
+    root.setLevel(logging.DEBUG)
+    root.propagate = False
+    if fmt == "json":
+        file_fmt: logging.Formatter = JsonFormatter()
+    else:
+        file_fmt = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+    def file_handler(sub: str, stem: str, lvl: int) -> logging.Handler:
+        path = log_dir / sub / f"{stem}_{day}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        h = logging.FileHandler(path, encoding="utf-8")
+        h.setLevel(lvl)
+        h.setFormatter(file_fmt)
+        h.addFilter(_Redact())
+        return h
+
+    lvl = getattr(logging, level.upper())
+    root.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
+    root.addHandler(file_handler("errors", "errors", logging.ERROR))
+    con = logging.StreamHandler(console)
+    con.setLevel(lvl)
+    con.setFormatter(logging.Formatter("%(message)s"))
+    con.addFilter(_Redact())
+    root.addHandler(con)
+    audit.setLevel(logging.DEBUG)
+    audit.addHandler(file_handler("audit", "audit", logging.INFO))  # also propagates to the ETL log
+    return root
+
+
+def get_logger(name: str = "") -> logging.Logger:
+    return logging.getLogger(LOGGER + ("." + name if name else ""))

@@ -1,0 +1,381 @@
+"""The ingestion runner: dlt pipelines that load sources into raw schemas in resumable slices.
+
+One dlt pipeline per source system (``orocommerce``, ``orocrm``, ``csv``), dataset
+``raw_<system>``. Work proceeds in rounds: each round is one ``pipeline.run()`` that takes
+the next slice (at most ``batch.chunk_size`` rows) of every table not finished yet. The
+slice's rows and the table's new position travel in the same dlt load package, so the
+position is committed exactly when the rows are: a run killed at any moment loses at most
+the round in flight, and the next run resumes from the last committed slice.
+
+- Tables with an update cursor merge on the primary key; their keyset position persists
+  across runs, so a run loads only new and updated rows.
+- Tables without one are replaced: a *cycle* starts with a ``replace`` slice and goes on
+  with ``merge`` slices until the table is read to the end. A killed cycle is resumed, not
+  restarted; a replayed slice merges on the primary key and never duplicates.
+- CSV files are read from the byte offset where the last slice ended. The POS files
+  (``transacciones_tienda*.csv``) are incremental: new files and new lines only.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ingest import catalog
+from ingest.config import Config
+from ingest.logs import get_logger
+from ingest.sources import csv_files
+from ingest.sources.sql_tables import SliceReader, SourceError, last_keys, make_reader
+from ingest.warehouse import Warehouse
+
+SYSTEMS = ("orocommerce", "orocrm", "csv")
+MIN_CHUNK = 1000
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+# arrow slices keep their columns as-is; add dlt's load id so staging knows when a row arrived
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+
+
+class IngestError(Exception):
+    """Ingestion failed for a reason worth one clear paragraph (source down, bad file, …)."""
+
+
+@dataclass
+class TableProgress:
+    table: str
+    rows: int = 0          # rows loaded by this run
+    chunks: int = 0        # slices committed by this run
+    total_rows: int = 0    # rows loaded in the current cycle (including earlier runs when resumed)
+    resumed_from: int | None = None
+    rejected: int = 0
+
+
+@dataclass
+class JobResult:
+    system: str
+    tables: dict[str, TableProgress] = field(default_factory=dict)
+    rounds: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables.values())
+
+
+def demo_source_url(system: str, cfg: Config, wh: Warehouse) -> str:
+    """The demo source for a system: SQLite files for DuckDB, databases on the warehouse server for PostgreSQL."""
+    if wh.target == "postgres":
+        return wh.pg_url(f"{system}_demo")
+    return "sqlite:///" + str(cfg.resolve(cfg["sources"]["demo_dir"]) / f"{system}.sqlite")
+
+
+def source_url(system: str, cfg: Config, wh: Warehouse) -> str:
+    url = cfg["sources"][system]["url"]
+    return demo_source_url(system, cfg, wh) if url == "demo" else url
+
+
+# ------------------------------------------------------------------ table plans
+@dataclass
+class Plan:
+    """What the next slice of one table does."""
+    name: str
+    incremental: bool
+    primary_key: list[str]
+    state: dict  # the table's committed slice state (a copy; the resource writes the new one)
+
+    @property
+    def write_disposition(self) -> str:
+        # the first slice of a replace cycle truncates the table; every other slice merges
+        if self.state.get("chunk", 0) == 0 and (not self.incremental or self.state.get("full")):
+            return "replace"
+        return "merge"
+
+
+def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
+    keep = {} if (prev is None or full or not incremental) else {
+        k: prev[k] for k in ("after", "files") if k in prev}
+    return {"cycle": (prev or {}).get("cycle", 0) + 1, "chunk": 0, "rows": 0, "done": False,
+            "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
+
+
+class Job:
+    """One source system's dlt pipeline and its tables."""
+
+    def __init__(self, system: str, cfg: Config, wh: Warehouse, chunk_size: int | None = None):
+        self.system = system
+        self.cfg = cfg
+        self.wh = wh
+        self.log = get_logger("ingest")
+        self.audit = get_logger("audit")
+        self.chunk_size = chunk_size or cfg.batch["chunk_size"]
+        self.checkpoints = cfg.raw["recovery"]["enable_checkpoints"]
+        if not self.checkpoints:
+            self.chunk_size = 2 ** 31 - 1  # checkpoints off: each table in one package, no resume
+        self.reader: SliceReader | None = None
+        if system != "csv":
+            self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
+            self.tables = {t.name: t for t in catalog.tables(system)}
+        else:
+            self.tables = csv_files.CSV_FILES
+        self.pipeline = self._pipeline()
+
+    # -- dlt plumbing
+    def _pipeline(self):
+        import dlt
+
+        return dlt.pipeline(
+            pipeline_name=f"puntafina_{self.system}",
+            pipelines_dir=str(self.cfg.checkpoint_dir / "dlt" / self.wh.target),
+            destination=self.wh.dlt_destination(),
+            dataset_name=f"raw_{self.system}",
+        )
+
+    def _table_states(self) -> dict[str, dict]:
+        src = self.pipeline.state.get("sources", {}).get(self.pipeline.pipeline_name, {})
+        return {name: dict(res.get("slices", {})) for name, res in src.get("resources", {}).items()}
+
+    def _resource(self, plan: Plan):
+        import dlt
+
+        if self.system == "csv":
+            gen = self._csv_slices(plan)
+        else:
+            gen = self._sql_slices(plan)
+        return dlt.resource(gen, name=plan.name, primary_key=plan.primary_key,
+                            write_disposition=plan.write_disposition, parallelized=True,
+                            columns=self._column_hints(plan.name))
+
+    def _column_hints(self, name: str) -> dict:
+        """Timestamps stay naive UTC (as Oro stores them), not shifted into a session time zone."""
+        if self.system == "csv":
+            return {}
+        return {c.name: {"data_type": "timestamp", "timezone": False, "precision": 6}
+                for c in self.tables[name].columns if c.type.startswith("timestamp")}
+
+    def _sql_slices(self, plan: Plan):
+        import dlt
+
+        table = self.tables[plan.name]
+        reader, size = self.reader, self.chunk_size
+
+        def slices():
+            st = dlt.current.resource_state()
+            s = dict(plan.state)
+            data = reader.read(table, s.get("after"), size)
+            first_ever = s.get("after") is None and s["chunk"] == 0
+            if data.num_rows or plan.write_disposition == "replace" or first_ever:
+                yield data  # an empty first slice still creates (or truncates) the raw table
+            if data.num_rows:
+                s["after"] = last_keys(data, table)
+            s["chunk"] += 1
+            s["rows"] += data.num_rows
+            s["last_rows"] = data.num_rows
+            s["done"] = data.num_rows < size
+            st["slices"] = s
+
+        return slices
+
+    def _csv_slices(self, plan: Plan):
+        import dlt
+        import pyarrow as pa
+
+        spec: csv_files.CsvSpec = self.tables[plan.name]
+        root, size = self.cfg.csv_dir, self.chunk_size
+
+        def slices():
+            st = dlt.current.resource_state()
+            s = dict(plan.state)
+            files = {k: dict(v) for k, v in s.get("files", {}).items()}
+            budget, n, rejected = size, 0, 0
+            parts = []
+            for path in csv_files.files_for(spec, root):
+                rel = path.relative_to(root).as_posix()
+                header = csv_files.read_header(path, spec)
+                f = files.get(rel)
+                if f is None or f.get("digest") != header.digest or path.stat().st_size < f["offset"]:
+                    if f is not None:
+                        self.log.warning(f"  {rel}: the file was rewritten since the last load; reading it again from the start")
+                    f = {"offset": header.data_offset, "line": 1, "digest": header.digest}
+                while budget > 0:
+                    data, f["offset"], f["line"], eof = csv_files.read_chunk(
+                        path, rel, spec, header, f["offset"], f["line"], budget)
+                    if data.num_rows:
+                        parts.append(data)
+                        budget -= data.num_rows
+                        n += data.num_rows
+                        rejected += data.num_rows - data.column("_rechazo").null_count
+                    if eof:
+                        break
+                files[rel] = f
+                if budget <= 0:
+                    break
+            if parts or plan.write_disposition == "replace":
+                yield pa.concat_tables(parts) if parts else pa.Table.from_pylist([], schema=csv_files.arrow_schema(spec))
+            s["files"] = files
+            s["chunk"] += 1
+            s["rows"] += n
+            s["last_rows"] = n
+            s["rejected"] = s.get("rejected", 0) + rejected
+            s["done"] = budget > 0
+            st["slices"] = s
+
+        return slices
+
+    # -- the run
+    def run(self, full: bool, resume: bool, on_round: Callable[[JobResult], None] | None = None) -> JobResult:
+        result = JobResult(self.system)
+        started = time.monotonic()
+        self._finish_pending(resume)
+        states = self._table_states()
+        plans: dict[str, Plan] = {}
+        for name, spec in self.tables.items():
+            prev = states.get(name)
+            incremental = spec.incremental
+            pk = list(spec.primary_key) if self.system != "csv" else ["_source_file", "_source_line"]
+            if prev and not prev.get("done") and not full and resume:
+                state = prev
+                result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0),
+                                                    resumed_from=prev.get("chunk", 0) + 1)
+                self.log.info(f"  Resuming {self.system}.{name} from chunk {prev.get('chunk', 0) + 1} "
+                              f"({prev.get('rows', 0):,} rows of this cycle already loaded)")
+            else:
+                if prev and not prev.get("done") and not resume:
+                    self.log.warning(f"  {self.system}.{name}: an interrupted load is discarded "
+                                     f"(recovery.resume_on_failure is false); starting over")
+                state = _new_cycle(prev, incremental, full or (prev is not None and not resume and not prev.get("done")))
+                result.tables[name] = TableProgress(name)
+            plans[name] = Plan(name, incremental, pk, state)
+
+        while plans:
+            self._run_round(list(plans.values()), result)
+            result.rounds += 1
+            states = self._table_states()
+            for name in list(plans):
+                s = states.get(name, {})
+                prog = result.tables[name]
+                done_rows = s.get("last_rows", 0)
+                prog.rows += done_rows
+                prog.chunks += 1
+                prog.total_rows = s.get("rows", 0)
+                prog.rejected = s.get("rejected", 0)
+                if s.get("done"):
+                    del plans[name]
+                else:
+                    plans[name] = Plan(name, plans[name].incremental, plans[name].primary_key, s)
+            self._write_checkpoint(states, result)
+            if on_round:
+                on_round(result)
+            self._memory_guard()
+        result.seconds = time.monotonic() - started
+        for prog in result.tables.values():
+            self.audit.info(f"loaded {self.system}.{prog.table}: {prog.rows} rows in {prog.chunks} chunk(s)"
+                            + (f", {prog.rejected} rejected line(s)" if prog.rejected else ""))
+        return result
+
+    def _finish_pending(self, resume: bool) -> None:
+        p = self.pipeline
+        if not p.has_pending_data:
+            return
+        if resume:
+            self.log.info(f"  Resuming {self.system}: finishing the load interrupted last time")
+            self._with_retries(lambda: (p.normalize(loader_file_format="parquet"), p.load()), "finishing the pending load")
+        else:
+            self.log.warning(f"  {self.system}: discarding the load interrupted last time "
+                             f"(recovery.resume_on_failure is false); state restored from the warehouse")
+            p.drop()
+            self.pipeline = self._pipeline()
+            self.pipeline.sync_destination()
+
+    def _run_round(self, plans: list[Plan], result: JobResult) -> None:
+        def attempt():
+            resources = [self._resource(pl) for pl in plans]
+            if self.pipeline.has_pending_data:  # a failed load of the previous attempt
+                self.pipeline.normalize(loader_file_format="parquet")
+                self.pipeline.load()
+                return "retry-extract"
+            self.pipeline.run(resources, loader_file_format="parquet")
+            return None
+
+        outcome = self._with_retries(attempt, f"loading {self.system}", result)
+        if outcome == "retry-extract":
+            self._with_retries(attempt, f"loading {self.system}", result)
+
+    def _with_retries(self, fn, what: str, result: JobResult | None = None):
+        retries, delay = self.cfg.batch["max_retries"], self.cfg.batch["retry_delay"]
+        attempt = 0
+        while True:
+            try:
+                return fn()
+            except Exception as exc:  # noqa: BLE001 - classified below
+                cause = _root_cause(exc)
+                attempt += 1
+                if attempt > retries or not _transient(cause):
+                    raise IngestError(f"{what} failed"
+                                      + (f" after {attempt} attempt(s)" if attempt > 1 else "")
+                                      + f": {_describe(cause)}") from exc
+                if result is not None:
+                    result.retries += 1
+                self.log.warning(f"  {what}: attempt {attempt} of {retries + 1} failed ({_describe(cause)}); "
+                                 f"retrying in {delay:g} s")
+                time.sleep(delay)
+
+    def _write_checkpoint(self, states: dict, result: JobResult) -> None:
+        if not self.checkpoints:
+            return
+        path = self.cfg.checkpoint_dir / f"{self.system}.checkpoint"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "job": self.system,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "warehouse": self.wh.target,
+            "tables": {name: {k: v for k, v in s.items() if k != "files"} | (
+                {"files": {f: {"line": d["line"], "offset": d["offset"]} for f, d in s["files"].items()}}
+                if "files" in s else {}) for name, s in sorted(states.items())},
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=2, default=str), encoding="utf-8")
+        tmp.replace(path)
+
+    def _memory_guard(self) -> None:
+        import psutil
+
+        rss = psutil.Process().memory_info().rss / 2 ** 20
+        limit = self.cfg.batch["max_memory_mb"]
+        if rss > limit and self.chunk_size > MIN_CHUNK:
+            new = max(MIN_CHUNK, self.chunk_size // 2)
+            self.log.warning(f"  memory {rss:,.0f} MB is over batch.max_memory_mb ({limit:,} MB): "
+                             f"chunk size {self.chunk_size:,} -> {new:,} rows")
+            self.chunk_size = new
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = set()
+    cur: BaseException | None = exc
+    best = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, (SourceError, csv_files.CsvStructureError, OSError)):
+            return cur
+        best = cur
+        cur = cur.__cause__ or cur.__context__
+    return best
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, csv_files.CsvStructureError):
+        return False
+    if isinstance(exc, SourceError):
+        return "does not exist" not in str(exc) and "does not fit" not in str(exc)
+    return True
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return first[:500]

@@ -1,0 +1,105 @@
+"""Where the warehouse is: the same settings dbt reads from profiles.yml (environment variables)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TARGETS = ("duckdb", "postgres")
+
+
+class WarehouseError(Exception):
+    """The warehouse cannot be reached or used."""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    target: str
+    root: Path
+
+    @property
+    def duckdb_path(self) -> Path:
+        p = Path(os.environ.get("PUNTAFINA_DUCKDB_PATH", "data/warehouse.duckdb"))
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def pg(self) -> dict:
+        return {
+            "host": os.environ.get("DW_HOST", "127.0.0.1"),
+            "port": int(os.environ.get("DW_PORT", "5432")),
+            "user": os.environ.get("DW_USER", "postgres"),
+            "password": os.environ.get("DW_PASSWORD", ""),
+            "database": os.environ.get("DW_DATABASE", "DW_oro"),
+        }
+
+    def pg_url(self, database: str | None = None) -> str:
+        from urllib.parse import quote
+
+        c = self.pg
+        auth = quote(c["user"], safe="") + (":" + quote(c["password"], safe="") if c["password"] else "")
+        return f"postgresql://{auth}@{c['host']}:{c['port']}/{quote(database or c['database'], safe='')}"
+
+    def describe(self) -> str:
+        if self.target == "duckdb":
+            return f"DuckDB file {self.duckdb_path}"
+        c = self.pg
+        return f"PostgreSQL {c['host']}:{c['port']}/{c['database']}"
+
+    def dlt_destination(self):
+        import dlt
+
+        if self.target == "duckdb":
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+            return dlt.destinations.duckdb(str(self.duckdb_path))
+        return dlt.destinations.postgres(credentials=self.pg_url())
+
+    def check(self, create: bool = False) -> None:
+        """Fail early and clearly when the warehouse is unreachable (optionally create the PG database)."""
+        if self.target == "duckdb":
+            parent = self.duckdb_path.parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise WarehouseError(f"cannot create the folder {parent} for the DuckDB warehouse: {exc.strerror}.") from None
+            return
+        import psycopg2
+
+        c = self.pg
+        try:
+            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                                   dbname=c["database"], connect_timeout=10)
+            con.close()
+            return
+        except psycopg2.OperationalError as exc:
+            msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
+            if create and "does not exist" in msg:
+                self.create_database()
+                return
+            raise WarehouseError(
+                f"the PostgreSQL warehouse at {c['host']}:{c['port']} (database {c['database']}, user {c['user']}) "
+                f"is unreachable: {msg}. Set DW_HOST, DW_PORT, DW_USER, DW_PASSWORD and DW_DATABASE, "
+                f"or run `python run_etl.py setup --target postgres` to create the database.") from None
+
+    def create_database(self, name: str | None = None) -> bool:
+        """Create a PostgreSQL database on the warehouse server if it is missing; True if created."""
+        import psycopg2
+        from psycopg2 import sql
+
+        c = self.pg
+        name = name or c["database"]
+        try:
+            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                                   dbname="postgres", connect_timeout=10)
+        except psycopg2.OperationalError as exc:
+            raise WarehouseError(f"the PostgreSQL server at {c['host']}:{c['port']} is unreachable: "
+                                 f"{str(exc).strip().splitlines()[0]}") from None
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                cur.execute("select 1 from pg_database where datname = %s", (name,))
+                if cur.fetchone():
+                    return False
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+                return True
+        finally:
+            con.close()
