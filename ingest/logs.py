@@ -79,7 +79,9 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     con.addFilter(_Redact())
     root.addHandler(con)
     audit.setLevel(logging.DEBUG)
-    audit.addHandler(file_handler("audit", "audit", logging.INFO))  # also propagates to the ETL log
+    audit.propagate = False  # audit records go to the audit and ETL files, not to the console
+    audit.addHandler(file_handler("audit", "audit", logging.INFO))
+    audit.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     return root
 
 

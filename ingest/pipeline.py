@@ -51,6 +51,7 @@ class TableProgress:
     rows: int = 0          # rows loaded by this run
     chunks: int = 0        # slices committed by this run
     total_rows: int = 0    # rows loaded in the current cycle (including earlier runs when resumed)
+    cycle_chunk: int = 0   # slices committed in the current cycle
     resumed_from: int | None = None
     rejected: int = 0
 
@@ -117,6 +118,10 @@ class Job:
         self.checkpoints = cfg.raw["recovery"]["enable_checkpoints"]
         if not self.checkpoints:
             self.chunk_size = 2 ** 31 - 1  # checkpoints off: each table in one package, no resume
+        # batch.max_workers: slices of that many tables are read at once, and as many load jobs run at once
+        workers = str(cfg.batch["max_workers"])
+        os.environ["EXTRACT__WORKERS"] = workers
+        os.environ["LOAD__WORKERS"] = workers
         self.reader: SliceReader | None = None
         if system != "csv":
             self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
@@ -263,6 +268,7 @@ class Job:
                 prog.rows += done_rows
                 prog.chunks += 1
                 prog.total_rows = s.get("rows", 0)
+                prog.cycle_chunk = s.get("chunk", 0)
                 prog.rejected = s.get("rejected", 0)
                 if s.get("done"):
                     del plans[name]
@@ -284,7 +290,7 @@ class Job:
             return
         if resume:
             self.log.info(f"  Resuming {self.system}: finishing the load interrupted last time")
-            self._with_retries(lambda: (p.normalize(loader_file_format="parquet"), p.load()), "finishing the pending load")
+            self._with_retries(lambda: (p.normalize(), p.load()), "finishing the pending load")
         else:
             self.log.warning(f"  {self.system}: discarding the load interrupted last time "
                              f"(recovery.resume_on_failure is false); state restored from the warehouse")
@@ -296,7 +302,7 @@ class Job:
         def attempt():
             resources = [self._resource(pl) for pl in plans]
             if self.pipeline.has_pending_data:  # a failed load of the previous attempt
-                self.pipeline.normalize(loader_file_format="parquet")
+                self.pipeline.normalize()
                 self.pipeline.load()
                 return "retry-extract"
             self.pipeline.run(resources, loader_file_format="parquet")
@@ -368,7 +374,9 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, csv_files.CsvStructureError):
+    """Worth retrying: a source, network or warehouse hiccup, not a bug or bad data."""
+    if isinstance(exc, (csv_files.CsvStructureError, TypeError, AttributeError, KeyError, NameError,
+                        ValueError, ImportError)):
         return False
     if isinstance(exc, SourceError):
         return "does not exist" not in str(exc) and "does not fit" not in str(exc)

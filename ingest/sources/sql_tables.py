@@ -102,6 +102,10 @@ class SliceReader:
         pass
 
 
+_SQLITE_STORAGE = {"integer": pa.int64(), "bigint": pa.int64(), "boolean": pa.int64(),
+                   "double precision": pa.float64(), "numeric": pa.float64()}
+
+
 class SqliteReader(SliceReader):
     dialect = "sqlite"
 
@@ -143,8 +147,8 @@ class SqliteReader(SliceReader):
         cols = list(zip(*rows)) if rows else [[] for _ in table.columns]
         arrays = {}
         for col, values in zip(table.columns, cols):
-            try:
-                arrays[col.name] = pa.array(values)
+            try:  # SQLite hands back int, float or str: build that array directly, cast after
+                arrays[col.name] = pa.array(values, _SQLITE_STORAGE.get(col.type.split("(")[0], pa.string()))
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 arrays[col.name] = pa.array([None if v is None else str(v) for v in values], pa.string())
         try:

@@ -1,0 +1,266 @@
+"""The ETL run: preflight checks, extract (dlt), transform (dbt), summary and run metrics."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.config import Config
+from ingest.logs import get_logger
+from ingest.warehouse import Warehouse, WarehouseError
+
+PHASES_RUN = ("Extract (dlt -> raw)", "Validate and populate (staging)", "Dimensions", "Facts", "Final checks")
+DW_SCHEMAS = ("staging", "snapshots", "dw", "audit")
+
+
+class PreflightError(Exception):
+    """Something the run needs is missing or unreachable: nothing was written."""
+
+
+@dataclass
+class RunMetrics:
+    run_id: str
+    command: str
+    target: str
+    started_at: str
+    finished_at: str = ""
+    duration_s: float = 0.0
+    status: str = "running"
+    records_extracted: int = 0
+    records_rejected: int = 0
+    records_failed: int = 0
+    nodes_built: int = 0
+    rows_built: int = 0
+    tests_passed: int = 0
+    tests_warned: int = 0
+    tests_failed: int = 0
+    success_rate: float = 0.0
+    tables: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    peak_memory_mb: float = 0.0
+    cpu_percent: float = 0.0
+
+
+def _phase(log, n: int, total: int, title: str) -> None:
+    log.info(f"\n== {n}/{total} {title} ==")
+
+
+def demo_missing(cfg: Config, wh: Warehouse) -> bool:
+    from ingest.pipeline import demo_source_url
+
+    systems = [s for s in ("orocommerce", "orocrm") if cfg["sources"][s]["url"] == "demo"]
+    if not systems:
+        return False
+    if wh.target == "duckdb":
+        return any(not Path(demo_source_url(s, cfg, wh)[len("sqlite:///"):]).is_file() for s in systems)
+    import psycopg2
+
+    c = wh.pg
+    try:
+        con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                               dbname="postgres", connect_timeout=10)
+    except psycopg2.OperationalError:
+        return False  # the preflight reports the unreachable server
+    try:
+        with con.cursor() as cur:
+            cur.execute("select count(*) from pg_database where datname = any(%s)", ([f"{s}_demo" for s in systems],))
+            return cur.fetchone()[0] < len(systems)
+    finally:
+        con.close()
+
+
+def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
+    """Check every source and the warehouse before anything is written."""
+    from ingest.pipeline import source_url
+    from ingest.sources.sql_tables import SourceError, make_reader
+
+    for system in systems:
+        if system == "csv":
+            if not cfg.csv_dir.is_dir():
+                raise PreflightError(f"sources.csv.path: the folder {cfg.csv_dir} does not exist "
+                                     f"(run `python run_etl.py setup --demo` for demo inputs, or point it at your exports).")
+            continue
+        url = source_url(system, cfg, wh)
+        try:
+            make_reader(url, min(cfg.batch["timeout"], 15), cfg.root).check()
+        except SourceError as exc:
+            raise PreflightError(f"sources.{system}.url: {exc}") from None
+    try:
+        wh.check()
+    except WarehouseError as exc:
+        raise PreflightError(str(exc)) from None
+
+
+def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
+    from ingest.pipeline import IngestError, Job
+    from ingest.sources.csv_files import CsvStructureError
+
+    log = get_logger("ingest")
+    ok = True
+    for system in systems:
+        log.info(f"  {system} -> raw_{system}")
+        printed: dict[str, int] = {}
+
+        def on_round(result, printed=printed):
+            for name, prog in result.tables.items():
+                if prog.rows and printed.get(name) != prog.rows:
+                    printed[name] = prog.rows
+                    log.info(f"    {name:<34} chunk {prog.cycle_chunk:>4}: {prog.total_rows:>12,} rows")
+        try:
+            job = Job(system, cfg, wh)
+            res = job.run(full=full, resume=cfg.raw["recovery"]["resume_on_failure"], on_round=on_round)
+        except (IngestError, CsvStructureError) as exc:
+            log.error(f"  {system}: {exc}")
+            metrics.errors.append(f"{system}: {exc}")
+            ok = False
+            continue
+        unchanged = [n for n, p in res.tables.items() if p.rows == 0]
+        rejected = sum(p.rejected for p in res.tables.values())
+        log.info(f"    {system}: {res.rows:,} rows in {len(res.tables) - len(unchanged)} table(s) "
+                 f"({len(unchanged)} unchanged), {res.rounds} round(s), {res.seconds:.1f} s"
+                 + (f", {res.retries} retry(ies)" if res.retries else "")
+                 + (f", {rejected:,} malformed line(s) kept in _rechazo" if rejected else ""))
+        metrics.records_extracted += res.rows
+        metrics.records_rejected += rejected
+        metrics.tables.update({f"raw_{system}.{n}": p.rows for n, p in res.tables.items()})
+        del job
+    import gc
+
+    gc.collect()  # release dlt's DuckDB handles before dbt opens the file
+    return ok
+
+
+def transform_steps(select: str | None) -> list[tuple[str, list[str]]]:
+    if select:
+        return [("Transform (selected)", ["build", "--select", select])]
+    return [
+        ("Validate and populate (staging)", ["build", "--select", "resource_type:seed", "path:models/staging",
+                                             "path:models/intermediate", "path:snapshots"]),
+        ("Dimensions", ["build", "--select", "path:models/dimensions"]),
+        ("Facts", ["build", "--select", "path:models/facts"]),
+        ("Final checks", ["build", "--select", "path:models/audit", "source:*"]),
+    ]
+
+
+def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics, first_phase: int, total: int) -> bool:
+    from ingest.dbt_runner import run_dbt
+
+    log = get_logger()
+    ok = True
+    for i, (title, args) in enumerate(steps):
+        _phase(log, first_phase + i, total, title)
+        if not ok:
+            log.info("    skipped: an earlier step failed")
+            continue
+        res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
+        built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
+        metrics.nodes_built += built
+        metrics.rows_built += res.rows
+        metrics.tests_passed += res.counts.get("pass", 0)
+        metrics.tests_warned += res.counts.get("warn", 0)
+        metrics.tests_failed += res.counts.get("fail", 0) + res.counts.get("error", 0)
+        metrics.errors.extend(res.failures)
+        metrics.warnings.extend(res.warnings)
+        if not res.results and res.ok:
+            log.info("    nothing to build here yet")
+        else:
+            log.info(f"    {built} built, {res.counts.get('pass', 0)} test(s) passed, "
+                     f"{res.counts.get('warn', 0)} warned, {res.counts.get('fail', 0)} failed, "
+                     f"{res.counts.get('error', 0)} error(s), {res.counts.get('skipped', 0)} skipped")
+        ok = ok and res.ok
+    return ok
+
+
+def new_metrics(command: str, target: str) -> RunMetrics:
+    now = dt.datetime.now(dt.timezone.utc)
+    return RunMetrics(run_id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], command=command,
+                      target=target, started_at=now.isoformat(timespec="seconds"))
+
+
+def finish_metrics(m: RunMetrics, ok: bool, t0: float, cpu0) -> None:
+    import psutil
+
+    proc = psutil.Process()
+    m.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    m.duration_s = round(time.monotonic() - t0, 2)
+    m.status = "success" if ok else "failed"
+    try:
+        import resource
+
+        m.peak_memory_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except ImportError:  # not on POSIX
+        m.peak_memory_mb = round(proc.memory_info().rss / 2 ** 20, 1)
+    cpu = proc.cpu_times()
+    used = (cpu.user + cpu.system) - (cpu0.user + cpu0.system)
+    m.cpu_percent = round(100 * used / max(m.duration_s, 1e-6), 1)
+    m.records_failed = m.records_rejected + m.tests_failed
+    checks = m.tests_passed + m.tests_warned + m.tests_failed
+    m.success_rate = round(100.0 * (m.tests_passed + m.tests_warned) / checks, 2) if checks else (100.0 if ok else 0.0)
+
+
+def write_metrics(cfg: Config, wh: Warehouse, m: RunMetrics) -> Path:
+    """One JSON file per run under reports/runs/, and a row in audit.etl_runs."""
+    out = cfg.root / "reports" / "runs" / f"etl_run_{m.run_id}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    doc = m.__dict__
+    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    cols = ["run_id", "command", "target", "started_at", "finished_at", "duration_s", "status",
+            "records_extracted", "records_failed", "success_rate", "tables", "errors", "warnings",
+            "peak_memory_mb", "cpu_percent"]
+    vals = [doc[c] if c not in ("tables", "errors", "warnings") else json.dumps(doc[c], ensure_ascii=False)
+            for c in cols]
+    ddl = ("create table if not exists audit.etl_runs (run_id varchar primary key, command varchar, target varchar, "
+           "started_at timestamp, finished_at timestamp, duration_s double precision, status varchar, "
+           "records_extracted bigint, records_failed bigint, success_rate double precision, tables_json text, "
+           "errors_json text, warnings_json text, peak_memory_mb double precision, cpu_percent double precision)")
+    ins = ("insert into audit.etl_runs (run_id, command, target, started_at, finished_at, duration_s, status, "
+           "records_extracted, records_failed, success_rate, tables_json, errors_json, warnings_json, "
+           "peak_memory_mb, cpu_percent) values (" + ", ".join(["{p}"] * len(cols)) + ")")
+    vals[3] = vals[3].replace("+00:00", "")
+    vals[4] = vals[4].replace("+00:00", "")
+    try:
+        if wh.target == "duckdb":
+            import duckdb
+
+            con = duckdb.connect(str(wh.duckdb_path))
+            try:
+                con.execute("create schema if not exists audit")
+                con.execute(ddl)
+                con.execute(ins.format(p="?"), vals)
+            finally:
+                con.close()
+        else:
+            import psycopg2
+
+            c = wh.pg
+            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                                   dbname=c["database"], connect_timeout=10)
+            try:
+                with con, con.cursor() as cur:
+                    cur.execute("create schema if not exists audit")
+                    cur.execute(ddl)
+                    cur.execute(ins.format(p="%s"), vals)
+            finally:
+                con.close()
+    except Exception as exc:  # noqa: BLE001 - metrics must never hide the run's own result
+        get_logger().warning(f"could not record the run in audit.etl_runs: {exc}")
+    return out
+
+
+def summary(log, m: RunMetrics, metrics_file: Path) -> None:
+    log.info("\n== Summary ==")
+    log.info(f"  status       {m.status.upper()}  ({m.duration_s:.1f} s, peak memory {m.peak_memory_mb:,.0f} MB)")
+    log.info(f"  extracted    {m.records_extracted:,} rows" +
+             (f" ({m.records_rejected:,} malformed CSV lines kept for review)" if m.records_rejected else ""))
+    log.info(f"  built        {m.nodes_built} dbt nodes" + (f", {m.rows_built:,} rows written" if m.rows_built else ""))
+    log.info(f"  checks       {m.tests_passed} passed, {m.tests_warned} warned, {m.tests_failed} failed")
+    for e in m.errors[:20]:
+        log.info(f"  failure      {e}")
+    if len(m.errors) > 20:
+        log.info(f"  …and {len(m.errors) - 20} more (see logs/errors/)")
+    log.info(f"  run metrics  {metrics_file.relative_to(Path.cwd()) if metrics_file.is_relative_to(Path.cwd()) else metrics_file}")

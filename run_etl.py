@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""PuntaFina ETL: keep the DW_oro warehouse in step with OroCommerce, OroCRM and CSV exports.
+
+    python run_etl.py                      # run: extract (dlt) then dbt build, on the default target
+    python run_etl.py run --target postgres --full-refresh
+    python run_etl.py ingest               # extract only (raw_* schemas)
+    python run_etl.py validate             # checks only: staging views and tests, nothing into dw
+    python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
+    python run_etl.py populate-csv data/inputs/ventas/estados_orden.csv
+
+Exit codes: 0 success, 1 the run failed (a load, a model or a check), 2 bad input or config.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+COMMANDS = ("run", "ingest", "validate", "setup", "populate-csv")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="etl_config.yaml to use (default: ./etl_config.yaml if present)")
+    common.add_argument("--target", choices=("duckdb", "postgres"),
+                        default=os.environ.get("PUNTAFINA_TARGET", "duckdb"),
+                        help="warehouse target (default duckdb, or $PUNTAFINA_TARGET)")
+    p = argparse.ArgumentParser(prog="run_etl.py", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, hlp in (("run", "extract then build the warehouse (default)"),
+                      ("ingest", "extract only: sources -> raw schemas")):
+        sp = sub.add_parser(name, help=hlp, parents=[common])
+        sp.add_argument("--full-refresh", action="store_true",
+                        help="reload every source table from scratch and rebuild incremental models")
+        sp.add_argument("--sources", default="orocommerce,orocrm,csv",
+                        help="comma-separated source systems to extract (default all)")
+        if name == "run":
+            sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to build instead of everything")
+    sp = sub.add_parser("validate", help="checks only (staging views and tests), nothing loaded into dw",
+                        parents=[common])
+    sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to validate (default: sources and staging)")
+    sp = sub.add_parser("setup", help="create the warehouse and its schemas; --demo generates demo sources",
+                        parents=[common])
+    sp.add_argument("--demo", action="store_true", help="generate the demo OroCommerce/OroCRM sources and CSV inputs")
+    sp.add_argument("--scale", type=float, default=1.0, help="demo volume (1 = about 25k Oro rows)")
+    sp.add_argument("--seed", type=int, default=42, help="demo random seed (same seed, same data)")
+    sp.add_argument("--evolve", type=int, metavar="STEP",
+                    help="apply day STEP of source changes to existing demo sources (inserts, updates, late rows)")
+    sp = sub.add_parser("populate-csv", help="complete an incomplete CSV by the population rules", parents=[common])
+    sp.add_argument("csv", help="path of the CSV to complete")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, even through a pipe
+    if not any(a in COMMANDS for a in argv if not a.startswith("-")) and not {"-h", "--help"} & set(argv):
+        argv.insert(0, "run")
+    args = build_parser().parse_args(argv)
+    os.chdir(ROOT)
+
+    from ingest.config import ConfigError, load_config
+    from ingest.logs import setup_logging
+
+    try:
+        cfg_path = args.config or (ROOT / "etl_config.yaml" if (ROOT / "etl_config.yaml").is_file() else None)
+        cfg = load_config(cfg_path, root=ROOT)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    mon = cfg["monitoring"]
+    log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"])
+    try:
+        return COMMAND_FUNCS[args.command](args, cfg, log)
+    except KeyboardInterrupt:
+        log.error("\ninterrupted: committed chunks are kept; the next run resumes where this one stopped")
+        return 130
+
+
+def _user_error(log, exc: Exception) -> int:
+    log.error(f"error: {exc}")
+    return 2
+
+
+def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
+    import psutil
+
+    from ingest import orchestrator as orch
+    from ingest.warehouse import Warehouse
+
+    wh = Warehouse(args.target, ROOT)
+    systems = [s.strip() for s in args.sources.split(",") if s.strip()]
+    unknown = [s for s in systems if s not in ("orocommerce", "orocrm", "csv")]
+    if unknown:
+        return _user_error(log, f"--sources: unknown source system(s) {', '.join(unknown)}; choose from orocommerce, orocrm, csv.")
+    full = args.full_refresh or cfg["loading"]["strategy"] == "full"
+    t0, cpu0 = time.monotonic(), psutil.Process().cpu_times()
+    metrics = orch.new_metrics("ingest" if extract_only else "run", args.target)
+    log.info(f"PuntaFina ETL  run {metrics.run_id}  target {args.target}: {wh.describe()}"
+             + ("  [full refresh]" if full else ""))
+    try:
+        if orch.demo_missing(cfg, wh):
+            log.info("Demo sources not found: generating them first (scale 1; `setup --demo --scale N` for more)")
+            rc = cmd_setup(argparse.Namespace(demo=True, scale=1.0, seed=42, evolve=None, target=args.target), cfg, log)
+            if rc:
+                return rc
+        orch.preflight(cfg, wh, systems)
+    except orch.PreflightError as exc:
+        return _user_error(log, exc)
+    steps = [] if extract_only else orch.transform_steps(getattr(args, "select", None))
+    total = 1 + len(steps)
+    orch._phase(log, 1, total, "Extract (dlt -> raw)")
+    ok = orch.extract(cfg, wh, systems, full, metrics)
+    if steps and ok:
+        ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
+    elif steps:
+        log.info("\nTransform skipped: the extract failed (committed chunks are kept; fix the cause and rerun)")
+    orch.finish_metrics(metrics, ok, t0, cpu0)
+    path = orch.write_metrics(cfg, wh, metrics)
+    orch.summary(log, metrics, path)
+    return 0 if ok else 1
+
+
+def cmd_ingest(args, cfg, log) -> int:
+    return cmd_run(args, cfg, log, extract_only=True)
+
+
+def cmd_validate(args, cfg, log) -> int:
+    import psutil
+
+    from ingest import orchestrator as orch
+    from ingest.warehouse import Warehouse, WarehouseError
+
+    wh = Warehouse(args.target, ROOT)
+    try:
+        wh.check()
+    except WarehouseError as exc:
+        return _user_error(log, exc)
+    t0, cpu0 = time.monotonic(), psutil.Process().cpu_times()
+    metrics = orch.new_metrics("validate", args.target)
+    log.info(f"PuntaFina ETL  validate  target {args.target}: {wh.describe()}")
+    select = args.select or "source:* path:models/staging"
+    ok = orch.transform(cfg, wh, [("Validate (sources and staging)", ["build", "--select", *select.split()])],
+                        False, metrics, 1, 1)
+    orch.finish_metrics(metrics, ok, t0, cpu0)
+    path = orch.write_metrics(cfg, wh, metrics)
+    orch.summary(log, metrics, path)
+    return 0 if ok else 1
+
+
+def cmd_setup(args, cfg, log) -> int:
+    from ingest import orchestrator as orch
+    from ingest.warehouse import Warehouse, WarehouseError
+
+    wh = Warehouse(args.target, ROOT)
+    try:
+        if args.target == "postgres" and wh.create_database():
+            log.info(f"created the warehouse database {wh.pg['database']}")
+        wh.check()
+    except WarehouseError as exc:
+        return _user_error(log, exc)
+    if args.demo:
+        if args.scale <= 0:
+            return _user_error(log, f"--scale must be positive, got {args.scale:g}")
+        from ingest import demo
+
+        target = _demo_target(cfg, wh)
+        if args.evolve is not None:
+            if args.evolve < 1:
+                return _user_error(log, "--evolve takes a day number from 1 up")
+            log.info(f"Evolving the demo sources: day {args.evolve} of changes ({target.describe()})")
+            changes = demo.evolve(target, step=args.evolve, seed=args.seed)
+            _print_counts(log, changes)
+        else:
+            log.info(f"Generating demo sources: scale {args.scale:g}, seed {args.seed} ({target.describe()})")
+            t0 = time.monotonic()
+            manifest = demo.generate(target, scale=args.scale, seed=args.seed)
+            _print_counts(log, manifest)
+            log.info(f"  done in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+def _print_counts(log, doc: dict) -> None:
+    for key in ("tables", "rows", "counts", "inserted", "updated", "csv"):
+        val = doc.get(key)
+        if isinstance(val, dict):
+            total = sum(v for v in _flatten_ints(val))
+            log.info(f"  {key}: {total:,} rows")
+
+
+def _flatten_ints(d):
+    for v in d.values():
+        if isinstance(v, dict):
+            yield from _flatten_ints(v)
+        elif isinstance(v, int) and not isinstance(v, bool):
+            yield v
+
+
+def _demo_target(cfg, wh):
+    from ingest import demo
+
+    inputs = cfg.csv_dir
+    if wh.target == "postgres":
+        c = wh.pg
+        return demo.DemoTarget.postgres(c["host"], c["port"], c["user"], c["password"],
+                                        commerce_db="orocommerce_demo", crm_db="orocrm_demo", inputs_dir=inputs)
+    demo_dir = cfg.resolve(cfg["sources"]["demo_dir"])
+    return demo.DemoTarget(kind="sqlite", commerce=demo_dir / "orocommerce.sqlite", crm=demo_dir / "orocrm.sqlite",
+                           inputs_dir=inputs)
+
+
+def cmd_populate_csv(args, cfg, log) -> int:
+    from ingest.populate import PopulateError, populate_csv
+
+    try:
+        out, report = populate_csv(Path(args.csv), cfg)
+    except PopulateError as exc:
+        return _user_error(log, exc)
+    log.info(f"wrote {out} and {report}")
+    return 0
+
+
+COMMAND_FUNCS = {"run": cmd_run, "ingest": cmd_ingest, "validate": cmd_validate, "setup": cmd_setup,
+                 "populate-csv": cmd_populate_csv}
+
+if __name__ == "__main__":
+    sys.exit(main())
