@@ -107,7 +107,7 @@ def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
     log.info(f"PuntaFina ETL  run {metrics.run_id}  target {args.target}: {wh.describe()}"
              + ("  [full refresh]" if full else ""))
     try:
-        if orch.demo_missing(cfg, wh):
+        if orch.demo_missing(cfg, wh, systems):
             log.info("Demo sources not found: generating them first (scale 1; `setup --demo --scale N` for more)")
             rc = cmd_setup(argparse.Namespace(demo=True, scale=1.0, seed=42, evolve=None, target=args.target), cfg, log)
             if rc:
@@ -176,11 +176,11 @@ def cmd_setup(args, cfg, log) -> int:
         if args.evolve is not None:
             if args.evolve < 1:
                 return _user_error(log, "--evolve takes a day number from 1 up")
-            log.info(f"Evolving the demo sources: day {args.evolve} of changes ({target.describe()})")
+            log.info(f"Evolving the demo sources: day {args.evolve} of changes")
             changes = demo.evolve(target, step=args.evolve, seed=args.seed)
             _print_counts(log, changes)
         else:
-            log.info(f"Generating demo sources: scale {args.scale:g}, seed {args.seed} ({target.describe()})")
+            log.info(f"Generating demo sources: scale {args.scale:g}, seed {args.seed}")
             t0 = time.monotonic()
             manifest = demo.generate(target, scale=args.scale, seed=args.seed)
             _print_counts(log, manifest)

@@ -55,6 +55,7 @@ SCHEMA: dict[str, Any] = {
         "log_level": (str, "INFO", ("one of " + ", ".join(_LEVELS), lambda v: v.upper() in _LEVELS)),
         "log_format": (str, "text", ("text or json", lambda v: v in ("text", "json"))),
         "log_dir": (str, "logs", None),
+        "report_dir": (str, "reports", None),
     },
     "recovery": {
         "enable_checkpoints": (bool, True, None),
@@ -161,6 +162,10 @@ class Config:
     @property
     def checkpoint_dir(self) -> Path:
         return self.resolve(self.raw["recovery"]["checkpoint_dir"])
+
+    @property
+    def report_dir(self) -> Path:
+        return self.resolve(self.raw["monitoring"]["report_dir"])
 
     @property
     def log_dir(self) -> Path:

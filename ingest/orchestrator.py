@@ -50,10 +50,11 @@ def _phase(log, n: int, total: int, title: str) -> None:
     log.info(f"\n== {n}/{total} {title} ==")
 
 
-def demo_missing(cfg: Config, wh: Warehouse) -> bool:
+def demo_missing(cfg: Config, wh: Warehouse, selected: list[str]) -> bool:
+    """True when a selected source is the demo and the demo sources do not exist yet."""
     from ingest.pipeline import demo_source_url
 
-    systems = [s for s in ("orocommerce", "orocrm") if cfg["sources"][s]["url"] == "demo"]
+    systems = [s for s in ("orocommerce", "orocrm") if s in selected and cfg["sources"][s]["url"] == "demo"]
     if not systems:
         return False
     if wh.target == "duckdb":
@@ -205,7 +206,7 @@ def finish_metrics(m: RunMetrics, ok: bool, t0: float, cpu0) -> None:
 
 def write_metrics(cfg: Config, wh: Warehouse, m: RunMetrics) -> Path:
     """One JSON file per run under reports/runs/, and a row in audit.etl_runs."""
-    out = cfg.root / "reports" / "runs" / f"etl_run_{m.run_id}.json"
+    out = cfg.report_dir / "runs" / f"etl_run_{m.run_id}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     doc = m.__dict__
     out.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")

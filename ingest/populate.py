@@ -100,7 +100,7 @@ def populate_csv(path: Path, cfg: Config) -> tuple[Path, Path]:
                 final += 1
             if added:
                 counts[("codigo", "fila_desde_oro")] = added
-    report = cfg.root / "reports" / "validation" / f"populate_{path.stem}.json"
+    report = cfg.report_dir / "validation" / f"populate_{path.stem}.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "source": str(path.relative_to(cfg.root) if path.is_relative_to(cfg.root) else path),

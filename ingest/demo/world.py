@@ -77,6 +77,16 @@ def phone_sv(rng: random.Random) -> str:
     return f"+503 {rng.choice('267')}{rng.randrange(100, 1000)}-{rng.randrange(1000, 10000)}"
 
 
+def rate_on(rates: dict[str, dict[int, float]], currency: str, day: int) -> float:
+    if currency == "USD":
+        return 1.0
+    series = rates[currency]
+    for d in range(day, day - 60, -1):
+        if d in series:
+            return series[d]
+    return ref.RATE_START[currency]
+
+
 @dataclass
 class Place:
     street: str
@@ -384,6 +394,7 @@ class World:
             acc += p.weight
             self.sellable_cum.append(acc)
         self.product_by_sku = {p.sku: p for p in self.products}
+        self.deleted_product_ids = {p.id for p in self.deleted_products}
 
     # ------------------------------------------------------------ customers
     def _build_customers(self) -> None:
@@ -530,7 +541,8 @@ class World:
             self.rates[cur] = series
 
     def rate(self, currency: str, day: int) -> float:
-        return 1.0 if currency == "USD" else self.rates[currency][day]
+        """USD per unit on a day (the last published rate before it when the day has none)."""
+        return rate_on(self.rates, currency, day)
 
     # ------------------------------------------------------------ sampling helpers
     def pick_customer_user(self, rng: random.Random, at: int) -> CustomerUser:
