@@ -174,8 +174,10 @@ class Job:
             s = dict(plan.state)
             data = reader.read(table, s.get("after"), size)
             first_ever = s.get("after") is None and s["chunk"] == 0
-            if data.num_rows or plan.write_disposition == "replace" or first_ever:
-                yield data  # an empty first slice still creates (or truncates) the raw table
+            if data.num_rows:
+                yield data
+            elif plan.write_disposition == "replace" or first_ever:
+                yield self._empty(data)  # an empty first slice still creates (or truncates) the raw table
             if data.num_rows:
                 s["after"] = last_keys(data, table)
             s["chunk"] += 1
@@ -220,8 +222,10 @@ class Job:
                 files[rel] = f
                 if budget <= 0:
                     break
-            if parts or plan.write_disposition == "replace":
-                yield pa.concat_tables(parts) if parts else pa.Table.from_pylist([], schema=csv_files.arrow_schema(spec))
+            if parts:
+                yield pa.concat_tables(parts)
+            elif plan.write_disposition == "replace" or (s["chunk"] == 0 and not s.get("files")):
+                yield self._empty(pa.Table.from_pylist([], schema=csv_files.arrow_schema(spec)))
             s["files"] = files
             s["chunk"] += 1
             s["rows"] += n
@@ -231,6 +235,15 @@ class Job:
             st["slices"] = s
 
         return slices
+
+    def _empty(self, data):
+        """An empty slice. PostgreSQL loads parquet through ADBC, which rejects a file without row
+        groups, so an empty slice travels as CSV there (same table, same columns)."""
+        import dlt
+
+        if self.wh.target != "postgres":
+            return data
+        return dlt.mark.with_hints(data, dlt.mark.make_hints(file_format="csv"))
 
     # -- the run
     def run(self, full: bool, resume: bool, on_round: Callable[[JobResult], None] | None = None) -> JobResult:

@@ -51,7 +51,14 @@ class Warehouse:
         if self.target == "duckdb":
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
             return dlt.destinations.duckdb(str(self.duckdb_path))
-        return dlt.destinations.postgres(credentials=self.pg_url())
+        from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+        c = self.pg
+        creds = PostgresCredentials()
+        creds.database, creds.username, creds.host, creds.port = c["database"], c["user"], c["host"], c["port"]
+        creds.password = c["password"]  # may be empty (trust or peer auth): dlt needs it set, not None
+        creds.connect_timeout = 15
+        return dlt.destinations.postgres(credentials=creds)
 
     def check(self, create: bool = False) -> None:
         """Fail early and clearly when the warehouse is unreachable (optionally create the PG database)."""
