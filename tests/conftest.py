@@ -74,6 +74,11 @@ def pg_url(db: str) -> str:
     return f"postgresql://{auth}@{PG['host']}:{PG['port']}/{db}"
 
 
+def _pk_expr(table) -> str:
+    """One portable expression per primary key (SQLite has no row-value count distinct)."""
+    return " || ':' || ".join(f'cast("{c}" as varchar)' for c in table.primary_key)
+
+
 class EtlProject:
     """A throwaway installation: its own demo sources, inputs, warehouse, state and logs."""
 
@@ -170,21 +175,17 @@ class EtlProject:
                 con.close()
         return pg_admin(sql, dbname=self.urls[system].rsplit("/", 1)[1])
 
-    def source_counts(self) -> dict[str, tuple[int, int]]:
+    def source_counts(self, system: str | None = None) -> dict[str, tuple[int, int]]:
         out = {}
-        for t in catalog.tables():
-            pk = ", ".join(t.primary_key)
-            sql = f'select count(*), count(distinct ({pk})) from (select {pk} from "{t.name}") k' \
-                if len(t.primary_key) > 1 else f'select count(*), count(distinct {pk}) from "{t.name}"'
+        for t in catalog.tables(system):
+            sql = f'select count(*), count(distinct {_pk_expr(t)}) from "{t.name}"'
             out[f"raw_{t.system}.{t.name}"] = tuple(self.source_query(t.system, sql)[0])
         return out
 
-    def raw_counts(self) -> dict[str, tuple[int, int]]:
+    def raw_counts(self, system: str | None = None) -> dict[str, tuple[int, int]]:
         out = {}
-        for t in catalog.tables():
-            pk = ", ".join(t.primary_key)
-            sql = (f"select count(*), count(distinct ({pk})) from raw_{t.system}.{t.name}" if len(t.primary_key) > 1
-                   else f"select count(*), count(distinct {pk}) from raw_{t.system}.{t.name}")
+        for t in catalog.tables(system):
+            sql = f"select count(*), count(distinct {_pk_expr(t)}) from raw_{t.system}.{t.name}"
             out[f"raw_{t.system}.{t.name}"] = tuple(self.warehouse_query(sql)[0])
         return out
 
