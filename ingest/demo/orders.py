@@ -87,7 +87,7 @@ class OrderFactory:
         return v
 
     # ------------------------------------------------------------ pieces
-    def _address(self, out, created: int, cu: CustomerUser, customer: Customer, kind: str,
+    def _address(self, out, created: int, touched: int, cu: CustomerUser, customer: Customer, kind: str,
                  book_address) -> int:
         aid = self._id("address")
         if book_address is not None:
@@ -101,7 +101,7 @@ class OrderFactory:
             "first_name": cu.first_name, "last_name": cu.last_name, "street": place.street, "city": place.city,
             "postal_code": place.postal_code, "country_code": place.country, "region_code": place.region_code,
             "region_text": place.region_text, "phone": phone, "from_external_source": 0,
-            "created": ts(created), "updated": ts(created)})
+            "created": ts(created), "updated": ts(touched)})
         return aid
 
     def _pick_products(self, k: int) -> list:
@@ -125,7 +125,7 @@ class OrderFactory:
             chosen.append(p)
         return chosen
 
-    def _quantity(self, kind: str, unit: str) -> float:
+    def _quantity(self, kind: str, unit: str, price: int) -> float:
         rng = self.rng
         if kind == "b2b":
             q = rng.choices((1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 24), (14, 14, 10, 8, 8, 6, 5, 12, 6, 6, 6, 5))[0]
@@ -133,27 +133,34 @@ class OrderFactory:
             q = rng.choices((1, 2, 3, 4), (70, 20, 7, 3))[0]
         if unit == "set":
             q = max(1, q // 2)
+        if price > 20000:   # over $200: furniture, POS systems
+            q = max(1, q // 4)
         return float(q)
 
     # ------------------------------------------------------------ order
     def build(self, out, *, oid: int, cu: CustomerUser, customer: Customer, created: int, updated: int,
               status: str, shipping_status: str, customer_id: int | None, customer_user_id: int | None,
-              line_updated: int | None = None, promotions: bool = True) -> int:
-        """Write one order; returns its base (USD) total in cents."""
+              touch: int | None = None, promotions: bool = True) -> int:
+        """Write one order; returns its base (USD) total in cents.
+
+        ``touch``: a late-arriving order (evolve) - every row's update cursor is at least this
+        moment, though the order was created earlier.
+        """
         rng, w = self.rng, self.w
         kind = order_kind(customer, cu)
         day = created // DAY
         currency = ref.COUNTRY_CURRENCY.get(customer.country, "USD")
         rate = w.rate(currency, day)
-        c_created, c_line_upd = ts(created), ts(line_updated if line_updated is not None else created)
+        touched = created if touch is None else max(created, touch)
+        c_created, c_touched = ts(created), ts(touched)
         ship_method, ship_type, _w = rng.choices(SHIPPING, [s[2] for s in SHIPPING])[0]
 
         # addresses
         book = customer.addresses
         billing_src = book[0] if book else None
         shipping_src = rng.choice(book) if book else None
-        billing_id = self._address(out, created, cu, customer, kind, billing_src)
-        shipping_id = self._address(out, created, cu, customer, kind, shipping_src)
+        billing_id = self._address(out, created, touched, cu, customer, kind, billing_src)
+        shipping_id = self._address(out, created, touched, cu, customer, kind, shipping_src)
 
         # lines
         k = rng.choices(*LINE_COUNTS)[0]
@@ -162,7 +169,7 @@ class OrderFactory:
             lid = self._id("line")
             row = {"id": lid, "price_type": 10, "from_external_source": 0, "checksum": "", "currency": currency,
                    "shipping_method": ship_method, "shipping_method_type": ship_type,
-                   "created_at": c_created, "updated_at": c_line_upd}
+                   "created_at": c_created, "updated_at": c_touched}
             if p == "free":
                 name, unit = rng.choice(FREE_FORM)
                 usd = rng.randrange(1000, 15000)
@@ -171,7 +178,7 @@ class OrderFactory:
                 self.dirt[("oro_order_line_item", "product_id_null")] += 1
                 product = None
             else:
-                qty = self._quantity(kind, p.unit)
+                qty = self._quantity(kind, p.unit, p.price)
                 usd = (p.map if qty >= 10 and p.map else
                        p.msrp if customer.group_id == ref.WHOLESALE_GROUP and p.msrp else p.price)
                 row.update(product_id=p.id, product_sku=p.sku, product_name=p.name,
@@ -237,7 +244,7 @@ class OrderFactory:
             "source_entity_id": self._id("checkout") if web else None,
             "is_external": 0, "disablepromotions": 0, "created_at": c_created, "updated_at": ts(updated),
             "serialized_data": order_serialized(status, shipping_status)})
-        self.payments(out, oid, kind, status, total, currency, customer_user_id, created, updated)
+        self.payments(out, oid, kind, status, total, currency, customer_user_id, created, updated, touched)
         return base_total
 
     def _promotion(self, out, oid, day, created, currency, rate, subtotal, shipping, lines) -> int:
@@ -285,24 +292,24 @@ class OrderFactory:
     # ------------------------------------------------------------ payments
     def transaction(self, out, *, oid: int, method: str, action: str, amount: int, currency: str,
                     successful: int, active: int, owner: int | None, created: int, updated: int,
-                    reference: str | None = None, source: int | None = None) -> int:
+                    reference: str | None = None, source: int | None = None, touched: int = 0) -> int:
         tid = self._id("tx")
         out.add("oro_payment_transaction", {
             "id": tid, "entity_class": ref.ORDER_CLASS, "entity_identifier": oid, "payment_method": method,
             "action": action, "reference": reference, "amount": amount_text(amount), "currency": currency,
             "active": active, "successful": successful, "source_payment_transaction": source,
             "frontend_owner_id": owner, "organization_id": ref.ORGANIZATION_ID,
-            "created_at": ts(created), "updated_at": ts(updated)})
+            "created_at": ts(created), "updated_at": ts(max(updated, touched))})
         return tid
 
     def payments(self, out, oid: int, kind: str, status: str, total: int, currency: str,
-                 owner: int | None, created: int, updated: int) -> None:
+                 owner: int | None, created: int, updated: int, touched: int) -> None:
         rng = self.rng
         methods = PAYMENT_METHODS[kind]
         method = rng.choices([m for m, _w in methods], [w for _m, w in methods])[0]
         t0 = created + rng.randrange(5, 120)
         t1 = max(updated, t0)
-        tx = dict(oid=oid, method=method, amount=total, currency=currency, owner=owner)
+        tx = dict(oid=oid, method=method, amount=total, currency=currency, owner=owner, touched=touched)
         if method == "authorize_net_3":
             ref_no = str(rng.randrange(10 ** 10, 10 ** 11))
             if status == "cancelled" and rng.random() < 0.5:
@@ -335,4 +342,4 @@ class OrderFactory:
                 payment_status, last = "pending", t0
         out.add("oro_payment_status", {"id": self._id("payment_status"), "entity_class": ref.ORDER_CLASS,
                                        "entity_identifier": oid, "payment_status": payment_status,
-                                       "forced": 0, "updated_at": ts(last)})
+                                       "forced": 0, "updated_at": ts(max(last, touched))})

@@ -86,7 +86,7 @@ class Sink:
     def commit(self) -> None:
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, commit: bool = True) -> None:
         raise NotImplementedError
 
 
@@ -133,10 +133,10 @@ class SqliteSink(Sink):
         self.con.execute("COMMIT")
         self.con.execute("BEGIN")
 
-    def close(self) -> None:
+    def close(self, commit: bool = True) -> None:
         if self.con.in_transaction:
-            self.con.execute("COMMIT")
-        if self.fresh:
+            self.con.execute("COMMIT" if commit else "ROLLBACK")
+        if self.fresh and commit:
             self.con.execute("PRAGMA journal_mode = DELETE")
         self.con.close()
 
@@ -236,8 +236,11 @@ class PostgresSink(Sink):
     def commit(self) -> None:
         self.con.commit()
 
-    def close(self) -> None:
-        self.con.commit()
+    def close(self, commit: bool = True) -> None:
+        if commit:
+            self.con.commit()
+        else:
+            self.con.rollback()
         self.con.close()
 
 

@@ -87,6 +87,12 @@ def rate_on(rates: dict[str, dict[int, float]], currency: str, day: int) -> floa
     return ref.RATE_START[currency]
 
 
+def next_rate(rng: random.Random, currency: str, rate: float) -> float:
+    """Tomorrow's rate: a random walk pulled gently back towards the starting level."""
+    start = ref.RATE_START[currency]
+    return rate * (1 + rng.gauss(0, ref.RATE_DAILY_VOL[currency])) + 0.02 * (start - rate)
+
+
 @dataclass
 class Place:
     street: str
@@ -337,8 +343,9 @@ class World:
         # products deleted from Oro (ERP and old order lines still know them)
         n_deleted = 3 + round(0.005 * n_variants)
         deleted_specs = []
+        priced = [b for b in base if b["price"] is not None]
         for j in range(n_deleted):
-            b = base[rng.randrange(len(base))]
+            b = priced[rng.randrange(len(priced))]
             deleted_specs.append(dict(b, sku=f"{b['sku']}-X{j + 1:02d}", name=f"{b['name'].strip()} (descontinuado)",
                                       name_es=None, variant=True))
         live_ids, hole_ids = with_holes(rng, len(specs), n_deleted)
@@ -453,6 +460,8 @@ class World:
                 b2b_live.append(c)
             self.customers.append(c)
         self.customer_by_id = {c.id: c for c in self.customers}
+        self.pos_customer_ids = [c.id for c in self.customers if c.kind != "guest"]   # 'C' codes on POS tickets
+        self.n_store_customers = self.n(150, 10)                                     # 'T' codes: store-only buyers
 
         # address book (not for guests)
         labels = ["Oficina principal", "Bodega", "Sucursal", "Casa", "Trabajo"]
@@ -537,7 +546,7 @@ class World:
             series = {}
             for day in range(ref.START_DAY, ref.END_DAY + 1):
                 series[day] = round(r, 6)
-                r *= 1 + rng.gauss(0, ref.RATE_DAILY_VOL[cur])
+                r = next_rate(rng, cur, r)
             self.rates[cur] = series
 
     def rate(self, currency: str, day: int) -> float:

@@ -1,0 +1,19 @@
+"""Demo data for PuntaFina: OroCommerce and OroCRM source databases plus the CSV inputs.
+
+    from ingest.demo import DemoTarget, generate, evolve
+    manifest = generate(DemoTarget.sqlite("data"), scale=1.0, seed=42)
+    changes = evolve(DemoTarget.sqlite("data"), step=1, seed=42)
+
+See docs/DEMO_DATA.md for what is generated, the volumes, the injected dirt and the conventions.
+"""
+from .generate import generate, read_manifest
+from .target import DemoTarget
+
+__all__ = ["DemoTarget", "generate", "evolve", "read_manifest"]
+
+
+def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> dict:
+    """Apply one simulated business day (END + step days) on top of generated sources."""
+    from .evolve import evolve as _evolve
+
+    return _evolve(target, step=step, seed=seed)

@@ -1,0 +1,106 @@
+"""generate(): build both demo databases and the CSV inputs from scratch, write the manifest."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from . import commerce, crm, csvfiles, orders, world as world_mod
+from . import reference as ref
+from .sinks import Loader, open_sink
+from .target import DemoTarget
+from .world import World
+
+MANIFEST_FORMAT = 1
+
+
+def batch_size_for(kind: str) -> int:
+    return 5000 if kind == "sqlite" else 20000
+
+
+def _load(target: DemoTarget, where: str, system: str, write) -> tuple[dict, dict]:
+    sink = open_sink(target.kind, where, system, fresh=True)
+    ok = False
+    try:
+        sink.reset()
+        out = Loader(sink, batch_size_for(target.kind))
+        dirt = write(out)
+        sink.create_indexes()
+        ok = True
+    finally:
+        sink.close(commit=ok)
+    return dict(out.counts), dirt
+
+
+def dirt_rates() -> dict:
+    """The configured probabilities behind the dirt counts (see docs/DEMO_DATA.md)."""
+    return {
+        "oro_order.customer_id_null": commerce.P_ORDER_CUSTOMER_NULL,
+        "oro_order.customer_user_id_orphan": commerce.P_ORDER_CU_ORPHAN,
+        "oro_payment_transaction.entity_identifier_orphan (per order)": commerce.P_ORDER_DELETED,
+        "oro_order_line_item.product_id_null": orders.P_LINE_PRODUCT_NULL,
+        "oro_order_line_item.product_id_orphan": orders.P_LINE_PRODUCT_ORPHAN,
+        "oro_customer.group_id_null": world_mod.P_CUSTOMER_GROUP_NULL,
+        "oro_product.brand_id_null (variants; the 3 TAG products always)": world_mod.P_VARIANT_BRAND_NULL,
+        "orocrm_sales_customer.customer_e197f906_id_orphan (per B2B customer)": world_mod.P_DELETED_B2B_CUSTOMER,
+        "orocrm_sales_opportunity.customer_association_id_null": crm.P_OPPORTUNITY_ASSOCIATION_NULL,
+        "transacciones_tienda.wrong_field_count": csvfiles.P_POS_MALFORMED,
+        "transacciones_tienda.non_numeric_cantidad": csvfiles.P_POS_NON_NUMERIC,
+        "transacciones_tienda.unknown_sku": csvfiles.P_POS_UNKNOWN_SKU,
+        "transacciones_tienda.duplicate_ticket_linea": csvfiles.P_POS_DUPLICATE,
+        "transacciones_tienda.unknown_sucursal (per ticket)": csvfiles.P_POS_UNKNOWN_STORE,
+        "productos_erp.only_in_oro": csvfiles.P_ERP_ONLY_IN_ORO,
+        "productos_erp.only_in_erp (besides deleted Oro products)": csvfiles.ERP_ONLY_SHARE,
+        "productos_erp.nombre_mismatch": csvfiles.P_ERP_NAME_MISMATCH,
+        "productos_erp.marca_mismatch": csvfiles.P_ERP_BRAND_MISMATCH,
+    }
+
+
+def generate(target: DemoTarget | None = None, scale: float = 1.0, seed: int = 42) -> dict:
+    """Create the OroCommerce and OroCRM demo sources and the CSV inputs from scratch.
+
+    Existing demo tables are dropped and recreated (SQLite files are replaced; PostgreSQL
+    databases are created when missing). Same (seed, scale) -> identical data.
+    Returns the manifest, also written to ``target.manifest_path``.
+    """
+    target = target or DemoTarget.sqlite()
+    scale = float(scale)
+    seed = int(seed)
+    w = World(seed, scale)
+    tables, dirt = {}, {}
+    tables["orocommerce"], dirt["orocommerce"] = _load(target, target.commerce, "orocommerce",
+                                                       lambda out: commerce.write_commerce(w, out))
+    tables["orocrm"], dirt["orocrm"] = _load(target, target.crm, "orocrm", lambda out: crm.write_crm(w, out))
+    files, dirt["csv"] = csvfiles.write_csvs(w, Path(target.inputs_dir))
+    manifest = {
+        "generator": "ingest.demo",
+        "format": MANIFEST_FORMAT,
+        "seed": seed,
+        "scale": scale,
+        "period": {"start": ref.START.isoformat(), "end": ref.END.isoformat()},
+        "target": target.describe(),
+        "tables": tables,
+        "totals": {"orocommerce": sum(tables["orocommerce"].values()),
+                   "orocrm": sum(tables["orocrm"].values()),
+                   "csv_data_lines": sum(f["data_lines"] for f in files.values())},
+        "csv": files,
+        "dirt": dirt,
+        "dirt_rates": dirt_rates(),
+        "evolve": [],
+    }
+    write_manifest(target, manifest)
+    return manifest
+
+
+def write_manifest(target: DemoTarget, manifest: dict) -> None:
+    path = target.manifest_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def read_manifest(target: DemoTarget) -> dict | None:
+    path = target.manifest_path
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
