@@ -217,12 +217,12 @@ class PostgresSink(Sink):
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self.con.cursor() as cur:
-            cur.execute(sql, tuple(params))
+            cur.execute(sql, tuple(params) or None)   # None: a literal % needs no escaping
             return cur.fetchall()
 
     def execute(self, sql: str, params: Iterable = ()) -> None:
         with self.con.cursor() as cur:
-            cur.execute(sql, tuple(params))
+            cur.execute(sql, tuple(params) or None)
 
     def executemany(self, sql: str, rows: list[tuple]) -> None:
         from psycopg2.extras import execute_batch
