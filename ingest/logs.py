@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console=sys.stdout) -> logging.Logger:
+def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console=None) -> logging.Logger:
     day = dt.date.today().strftime("%Y%m%d")
     root = logging.getLogger(LOGGER)
     for h in list(root.handlers):
@@ -73,7 +73,7 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     lvl = getattr(logging, level.upper())
     root.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     root.addHandler(file_handler("errors", "errors", logging.ERROR))
-    con = logging.StreamHandler(console)
+    con = logging.StreamHandler(console or sys.stdout)
     con.setLevel(lvl)
     con.setFormatter(logging.Formatter("%(message)s"))
     con.addFilter(_Redact())

@@ -1,0 +1,187 @@
+"""Each `batch` and `recovery` setting changes what the ingestion really does."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest import catalog
+from ingest.config import load_config
+from ingest.logs import setup_logging
+from ingest.pipeline import IngestError, Job
+from ingest.sources.sql_tables import SourceError
+from ingest.warehouse import Warehouse
+
+
+def _job(p, system: str = "orocommerce", **batch) -> Job:
+    p.write_config(batch={"max_retries": 0, "retry_delay": 0, **batch})
+    cfg = load_config(p.config_path, root=p.tmp)
+    setup_logging(cfg.log_dir)
+    import os
+
+    os.environ["PUNTAFINA_DUCKDB_PATH"] = p.env["PUNTAFINA_DUCKDB_PATH"]
+    return Job(system, cfg, Warehouse("duckdb", p.tmp))
+
+
+@pytest.fixture
+def small(duck_project):
+    duck_project.generate(scale=0.1)
+    return duck_project
+
+
+def test_chunk_size_sets_the_slices(small):
+    job = _job(small, chunk_size=250)
+    res = job.run(full=False, resume=True)
+    n = small.source_counts("orocommerce")["raw_orocommerce.oro_order_line_item"][0]
+    assert n > 500
+    # ceil(n / 250) slices, plus one empty slice when n divides evenly
+    assert res.tables["oro_order_line_item"].chunks in (-(-n // 250), n // 250 + 1)
+    doc = json.loads((small.tmp / "checkpoints" / "orocommerce.checkpoint").read_text())
+    assert doc["tables"]["oro_order_line_item"]["rows"] == n
+    assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+
+
+def test_retries_with_delay_then_success(small, monkeypatch):
+    job = _job(small, max_retries=2, retry_delay=0.4)
+    real = job.reader.read
+    failures = {"left": 2}
+
+    def flaky(table, after, limit):
+        if table.name == "oro_order" and failures["left"]:
+            failures["left"] -= 1
+            raise SourceError("connection reset by peer")
+        return real(table, after, limit)
+
+    monkeypatch.setattr(job.reader, "read", flaky)
+    t0 = time.monotonic()
+    res = job.run(full=False, resume=True)
+    assert res.retries == 2
+    assert time.monotonic() - t0 >= 0.8  # two waits of retry_delay
+    assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+
+
+def test_retries_exhausted_is_a_clear_error(small, monkeypatch):
+    job = _job(small, max_retries=1, retry_delay=0)
+
+    def down(table, after, limit):
+        raise SourceError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(job.reader, "read", down)
+    with pytest.raises(IngestError, match="after 2 attempt.*server closed the connection"):
+        job.run(full=False, resume=True)
+
+
+def test_timeout_interrupts_a_blocked_read(small):
+    job = _job(small, timeout=1)
+    lock = sqlite3.connect(small.demo.commerce)
+    lock.execute("begin exclusive")  # readers now wait on the lock
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(IngestError, match="batch.timeout"):
+            job.run(full=False, resume=True)
+        assert time.monotonic() - t0 < 10
+    finally:
+        lock.rollback()
+        lock.close()
+
+
+def test_max_workers_bounds_parallel_reads(small, monkeypatch):
+    for workers, expect_parallel in ((1, False), (3, True)):
+        job = _job(small, max_workers=workers)
+        real = job.reader.read
+        active, peak, guard = [0], [0], threading.Lock()
+
+        def slow(table, after, limit, real=real):
+            with guard:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                time.sleep(0.05)
+                return real(table, after, limit)
+            finally:
+                with guard:
+                    active[0] -= 1
+
+        monkeypatch.setattr(job.reader, "read", slow)
+        job.run(full=True, resume=True)
+        assert peak[0] <= workers
+        assert (peak[0] > 1) == expect_parallel, (workers, peak[0])
+
+
+def test_max_memory_halves_the_chunk(small, capsys):
+    job = _job(small, chunk_size=4000, max_memory_mb=1)
+    job.run(full=False, resume=True)
+    assert job.chunk_size == 2000
+    assert "over batch.max_memory_mb (1 MB): chunk size 4,000 -> 2,000 rows" in capsys.readouterr().out
+    assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+
+
+def test_checkpoints_off_loads_each_table_in_one_piece(small):
+    small.write_config(batch={"chunk_size": 100}, recovery={"enable_checkpoints": False})
+    out = small.run("ingest", "--sources", "orocommerce").stdout
+    assert not (small.tmp / "checkpoints" / "orocommerce.checkpoint").exists()
+    assert "chunk    1:" in out and "chunk    2:" not in out
+    assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+
+
+def test_json_logs_and_log_files(small):
+    small.write_config(monitoring={"log_format": "json"})
+    small.run("ingest", "--sources", "orocrm")
+    etl = list((small.tmp / "logs" / "etl").glob("ETLOrchestrator_*.log"))
+    audit = list((small.tmp / "logs" / "audit").glob("audit_*.log"))
+    assert etl and audit and (small.tmp / "logs" / "errors").is_dir()
+    records = [json.loads(line) for line in audit[0].read_text().splitlines()]
+    assert any("orocrm_sales_opportunity" in r["message"] for r in records)
+    assert all({"ts", "level", "message"} <= set(r) for r in records)
+
+
+def test_strategy_full_reloads_all(small):
+    small.run("ingest", "--sources", "orocrm")
+    small.write_config(loading={"strategy": "full"})
+    small.run("ingest", "--sources", "orocrm")
+    runs = sorted((small.tmp / "reports" / "runs").glob("*.json"))
+    loaded = json.loads(runs[-1].read_text())["tables"]
+    assert loaded["raw_orocrm.orocrm_sales_opportunity"] == small.source_counts("orocrm")[
+        "raw_orocrm.orocrm_sales_opportunity"][0]
+
+
+def test_resume_off_discards_the_interrupted_cycle(small):
+    import os
+    import signal
+
+    small.generate(scale=0.3)
+    small.write_config(batch={"chunk_size": 200})
+    ck = small.tmp / "checkpoints" / "orocommerce.checkpoint"
+    proc = small.popen("ingest", "--sources", "orocommerce")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ck.exists() and sum(t.get("chunk", 0) for t in json.loads(ck.read_text())["tables"].values()) > 40:
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    small.write_config(batch={"chunk_size": 200}, recovery={"resume_on_failure": False})
+    out = small.run("ingest", "--sources", "orocommerce").stdout
+    assert "Resuming" not in out
+    assert "starting over" in out or "discarding" in out
+    assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+
+
+def test_csv_malformed_lines_are_kept_and_structure_errors_are_clear(small):
+    pos = small.tmp / "inputs" / "ventas" / "transacciones_tienda.csv"
+    with pos.open("a", encoding="utf-8") as fh:
+        fh.write("T-BAD,1,2026-01-01 10:00:00,S01\n")  # too few fields
+    small.run("ingest", "--sources", "csv")
+    bad = small.warehouse_query("select _rechazo, _contenido from raw_csv.transacciones_tienda "
+                                "where _contenido like 'T-BAD%'")
+    assert bad and "campos" in bad[0][0]
+    assert small.raw_csv_counts() == small.csv_line_counts()
+    suc = small.tmp / "inputs" / "maestros" / "sucursales.csv"
+    suc.write_text("codigo,nombre\nS01,Centro\n", encoding="utf-8")
+    proc = small.run("ingest", "--sources", "csv", expect=1)
+    out = proc.stdout + proc.stderr
+    assert "sucursales.csv" in out and "tipo, ciudad, departamento" in out and "Traceback" not in out
