@@ -12,8 +12,11 @@ from .target import DemoTarget
 __all__ = ["DemoTarget", "generate", "evolve", "read_manifest"]
 
 
+# Import the submodule first: importing it later would rebind the package attribute
+# `evolve` from the function below to the module.
+from . import evolve as _evolve_module  # noqa: E402
+
+
 def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> dict:
     """Apply one simulated business day (END + step days) on top of generated sources."""
-    from .evolve import evolve as _evolve
-
-    return _evolve(target, step=step, seed=seed)
+    return _evolve_module.evolve(target, step=step, seed=seed)
