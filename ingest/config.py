@@ -35,7 +35,7 @@ SCHEMA: dict[str, Any] = {
         "demo_dir": (str, "data/demo", None),
     },
     "batch": {
-        "chunk_size": (int, 50000, _POS),
+        "chunk_size": (int, 200000, _POS),
         "max_workers": (int, 2, _POS),
         "timeout": ((int, float), 300, ("a positive number of seconds", lambda v: v > 0)),
         "max_retries": (int, 3, _NONNEG),
