@@ -59,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def load_dotenv(path: Path) -> None:
+    """KEY=VALUE lines of a git-ignored .env; variables already set win."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, val = line.removeprefix("export ").split("=", 1)
+        os.environ.setdefault(key.strip(), val.strip().strip('"').strip("'"))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, even through a pipe
@@ -66,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "run")
     args = build_parser().parse_args(argv)
     os.chdir(ROOT)
+    load_dotenv(ROOT / ".env")
 
     from ingest.config import ConfigError, load_config
     from ingest.logs import setup_logging

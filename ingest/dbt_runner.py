@@ -62,7 +62,9 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
     res = dbtRunner(callbacks=[on_event]).invoke(full)
     if res.exception is not None:
         out.ok = False
-        out.failures.append(f"dbt could not run: {str(res.exception).strip().splitlines()[0] if str(res.exception).strip() else type(res.exception).__name__}")
+        text = " ".join(line.strip() for line in str(res.exception).strip().splitlines() if line.strip())
+        out.failures.append(f"dbt could not run: {text[:600] or type(res.exception).__name__}")
+        log.error(f"    {out.failures[-1]}")
         return out
     results = getattr(res.result, "results", None) or []
     out.results = results
