@@ -65,10 +65,15 @@ class Sink:
         raise NotImplementedError
 
     def update(self, table_name: str, set_cols: list[str], key_cols: list[str], rows: list[tuple]) -> None:
-        """rows: (set values..., key values...)."""
-        sets = ", ".join(f"{_q(c)} = {self.ph}" for c in set_cols)
-        where = " AND ".join(f"{_q(c)} = {self.ph}" for c in key_cols)
+        """rows: (set values..., key values...), values in the same plain form as inserts."""
+        table = self.tables[table_name]
+        sets = ", ".join(f"{_q(c)} = {self.param(table.column(c).type)}" for c in set_cols)
+        where = " AND ".join(f"{_q(c)} = {self.param(table.column(c).type)}" for c in key_cols)
         self.executemany(f"UPDATE {_q(table_name)} SET {sets} WHERE {where}", rows)
+
+    def param(self, pg_type: str) -> str:
+        """A placeholder for a value of this column type."""
+        return self.ph
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         raise NotImplementedError
@@ -232,6 +237,10 @@ class PostgresSink(Sink):
 
     def json_text(self, column: str) -> str:
         return f"{_q(column)}::text"
+
+    def param(self, pg_type: str) -> str:
+        # plain values (0/1 booleans, timestamp text, JSON text) cast to the column type
+        return f"%s::{pg_type}"
 
     def commit(self) -> None:
         self.con.commit()
