@@ -72,7 +72,8 @@ def write_crm(w: World, out: Loader) -> dict[str, dict[str, int]]:
             contact_id += 1
             first, last, gender = person_name(rng)
             c_created = min(created + rng.randrange(0, 20 * DAY), ref.END_TS - DAY)
-            domain = customer.domain if customer is not None and customer.domain else ascii_slug(name.split()[-1]) + ".com"
+            domain = (customer.domain if customer is not None and customer.domain
+                      else ascii_slug(name.split()[-1]) + ".com")
             out.add("orocrm_contact", {
                 "id": contact_id, "first_name": first, "last_name": last, "gender": gender,
                 "birthday": (ref.ds(ref.day_index(ref.dt.date(1965, 1, 1)) + rng.randrange(40 * 365))

@@ -13,7 +13,6 @@ from collections import Counter
 from pathlib import Path
 
 from . import reference as ref
-from .reference import DAY
 from .world import World, rng_for, weighted_index
 
 POS_FILE = "ventas/transacciones_tienda.csv"

@@ -41,12 +41,8 @@ NEXT_STATUS = {"open": (("pending", 30), ("processing", 50), ("cancelled", 20)),
 RENAME_SUFFIX = " - Modelo 2027"
 
 
-def _rows(sink: Sink, sql: str, params=()) -> list[tuple]:
-    return sink.query(sql, params)
-
-
 def _max_id(sink: Sink, table: str, column: str = "id") -> int:
-    return _rows(sink, f'SELECT COALESCE(MAX("{column}"), 0) FROM "{table}"')[0][0]
+    return sink.query(f'SELECT COALESCE(MAX("{column}"), 0) FROM "{table}"')[0][0]
 
 
 def _json(value) -> dict:
@@ -69,15 +65,15 @@ class DbWorld:
     def __init__(self, com: Sink, inputs: Path, rng: random.Random):
         # products with their default-list prices
         prices: dict[tuple[int, int, float], int] = {}
-        for pl, pid, qty, value in _rows(com, 'SELECT price_list_id, product_id, quantity, value FROM '
-                                              'oro_price_product WHERE currency = \'USD\' ORDER BY product_id, '
-                                              'price_list_id, quantity'):
+        for pl, pid, qty, value in com.query(
+                "SELECT price_list_id, product_id, quantity, value FROM oro_price_product "
+                "WHERE currency = 'USD' ORDER BY product_id, price_list_id, quantity"):
             prices[(pl, pid, float(qty))] = cents_of(value)
-        units = dict(_rows(com, "SELECT id, unit_code FROM oro_product_unit_precision"))
+        units = dict(com.query("SELECT id, unit_code FROM oro_product_unit_precision"))
         self.products: list[Product] = []
-        for pid, sku, name, status, brand, cat, upp, created, updated in _rows(
-                com, "SELECT id, sku, name, status, brand_id, category_id, primary_unit_precision_id, created_at, "
-                     "updated_at FROM oro_product ORDER BY id"):
+        for pid, sku, name, status, brand, cat, upp, created, updated in com.query(
+                "SELECT id, sku, name, status, brand_id, category_id, primary_unit_precision_id, created_at, "
+                "updated_at FROM oro_product ORDER BY id"):
             p = Product(pid, sku, name, None, units.get(upp, "item"), 0, status, "simple", brand, cat, "",
                         prices.get((1, pid, 1.0)), prices.get((2, pid, 1.0)), prices.get((1, pid, 10.0)),
                         parse_ts(created), parse_ts(updated))
@@ -91,14 +87,15 @@ class DbWorld:
 
         # customers, address books, customer users
         self.customers: dict[int, Customer] = {}
-        for cid, name, group, owner, created, updated in _rows(
-                com, "SELECT id, name, group_id, owner_id, created_at, updated_at FROM oro_customer ORDER BY id"):
+        for cid, name, group, owner, created, updated in com.query(
+                "SELECT id, name, group_id, owner_id, created_at, updated_at FROM oro_customer ORDER BY id"):
             kind = "b2b" if group in ref.B2B_GROUPS else "guest" if group == ref.GUEST_GROUP else "b2c"
             self.customers[cid] = Customer(cid, name, kind, group, None, owner or 1, "SV", parse_ts(created),
                                            parse_ts(updated))
-        for aid, owner, primary, label, street, city, postal, country, region, region_text, phone, created, upd in _rows(
-                com, "SELECT id, frontend_owner_id, is_primary, label, street, city, postal_code, country_code, "
-                     "region_code, region_text, phone, created, updated FROM oro_customer_address ORDER BY id"):
+        for aid, owner, primary, label, street, city, postal, country, region, region_text, phone, created, upd \
+                in com.query("SELECT id, frontend_owner_id, is_primary, label, street, city, postal_code, "
+                             "country_code, region_code, region_text, phone, created, updated "
+                             "FROM oro_customer_address ORDER BY id"):
             c = self.customers.get(owner)
             if c is None:
                 continue
@@ -109,9 +106,9 @@ class DbWorld:
             if a.is_primary:
                 c.country = country or "SV"
         self.customer_users: list[CustomerUser] = []
-        for uid, cid, website, owner, first, last, email, guest, created in _rows(
-                com, "SELECT id, customer_id, website_id, owner_id, first_name, last_name, email, is_guest, "
-                     "created_at FROM oro_customer_user WHERE customer_id IS NOT NULL ORDER BY created_at, id"):
+        for uid, cid, website, owner, first, last, email, guest, created in com.query(
+                "SELECT id, customer_id, website_id, owner_id, first_name, last_name, email, is_guest, created_at "
+                "FROM oro_customer_user WHERE customer_id IS NOT NULL ORDER BY created_at, id"):
             if cid in self.customers:
                 self.customer_users.append(CustomerUser(uid, cid, website or 1, owner or 1, first, last, email,
                                                         None, int(bool(guest)), parse_ts(created),
@@ -186,7 +183,7 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
     crm = open_sink(target.kind, target.crm, "orocrm", fresh=False)
     ok = False
     try:
-        last = _rows(com, "SELECT MAX(updated_at) FROM oro_order")[0][0]
+        last = com.query("SELECT MAX(updated_at) FROM oro_order")[0][0]
         if last is not None and parse_ts(last) >= day * DAY:
             raise ValueError(f"evolve step {step} ({ref.ds(day)}) is not after the data already there "
                              f"(last order update {last}); use a later step, or generate() again")
@@ -245,21 +242,21 @@ def _order_updates(st: Step) -> None:
     """Open, pending and processing orders move on; closing or cancelling settles the payment."""
     com, rng = st.com, st.rng
     js = com.json_text("serialized_data")
-    candidates = _rows(com, f"SELECT id, serialized_data, total_value, currency, customer_user_id FROM oro_order "
-                            f"WHERE {js} LIKE '%.open\"%' OR {js} LIKE '%.pending\"%' "
-                            f"OR {js} LIKE '%.processing\"%' ORDER BY id")
+    candidates = com.query(f"SELECT id, serialized_data, total_value, currency, customer_user_id FROM oro_order "
+                           f"WHERE {js} LIKE '%.open\"%' OR {js} LIKE '%.pending\"%' "
+                           f"OR {js} LIKE '%.processing\"%' ORDER BY id")
     moving = [r for r in candidates if rng.random() < 0.4]
     payment: dict[int, dict] = {}
     ids = [r[0] for r in moving]
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         marks = ", ".join([com.ph] * len(part))
-        for sid, oid, status in _rows(com, f"SELECT id, entity_identifier, payment_status FROM oro_payment_status "
-                                           f"WHERE entity_identifier IN ({marks}) ORDER BY id", part):
+        for sid, oid, status in com.query(f"SELECT id, entity_identifier, payment_status FROM oro_payment_status "
+                                          f"WHERE entity_identifier IN ({marks}) ORDER BY id", part):
             payment[oid] = {"id": sid, "status": status, "opener": None}
-        for tid, oid, method, action, reference in _rows(
-                com, f"SELECT id, entity_identifier, payment_method, action, reference FROM oro_payment_transaction "
-                     f"WHERE entity_identifier IN ({marks}) AND action IN ('authorize', 'purchase') ORDER BY id", part):
+        for tid, oid, method, action, reference in com.query(
+                f"SELECT id, entity_identifier, payment_method, action, reference FROM oro_payment_transaction "
+                f"WHERE entity_identifier IN ({marks}) AND action IN ('authorize', 'purchase') ORDER BY id", part):
             if oid in payment and payment[oid]["opener"] is None:
                 payment[oid]["opener"] = (tid, method, action, reference)
     order_rows, tx_rows, status_rows = [], [], []
@@ -328,7 +325,7 @@ def _opportunity_updates(st: Step) -> None:
     """About 3% of open opportunities close today: won (with revenue) or lost."""
     crm, rng = st.crm, st.rng
     js = crm.json_text("serialized_data")
-    open_ones = _rows(crm, f"SELECT id, budget_amount_value, budget_amount_currency, base_budget_amount_value "
+    open_ones = crm.query(f"SELECT id, budget_amount_value, budget_amount_currency, base_budget_amount_value "
                            f"FROM orocrm_sales_opportunity WHERE {js} NOT LIKE '%.won\"%' "
                            f"AND {js} NOT LIKE '%.lost\"%' ORDER BY id")
     k = min(len(open_ones), max(1, round(len(open_ones) * 0.03)))
@@ -356,7 +353,7 @@ def _new_customers(st: Step) -> None:
     next_customer = _max_id(com, "oro_customer") + 1
     next_user = _max_id(com, "oro_customer_user") + 1
     next_address = _max_id(com, "oro_customer_address") + 1
-    reps = [r[0] for r in _rows(com, "SELECT id FROM oro_user ORDER BY id")]
+    reps = [r[0] for r in com.query("SELECT id FROM oro_user ORDER BY id")]
     crm_ids = {t: _max_id(crm, t) + 1 for t in ("orocrm_account", "orocrm_contact", "orocrm_sales_customer")}
     for _ in range(n):
         created = st.day * DAY + rng.randrange(DAY // 2)
@@ -414,7 +411,7 @@ def _new_customers(st: Step) -> None:
 
 def _new_orders(st: Step) -> None:
     """The day's orders (open or pending), then late ones created 1-7 days ago that arrive today."""
-    com, rng, w = st.com, st.rng, st.w
+    rng, w = st.rng, st.w
     daily = (st.ids["order"] - 1) / ref.N_DAYS
     n_new = max(1, round(daily * rng.uniform(0.8, 1.25)))
     n_late = max(1, round(n_new * 0.1))
@@ -439,12 +436,12 @@ def _new_orders(st: Step) -> None:
 
 def _new_opportunities(st: Step) -> None:
     crm, rng = st.crm, st.rng
-    total = _rows(crm, "SELECT COUNT(*) FROM orocrm_sales_opportunity")[0][0]
+    total = crm.query("SELECT COUNT(*) FROM orocrm_sales_opportunity")[0][0]
     n = max(1, round(total / ref.N_DAYS * rng.uniform(0.8, 1.5)))
-    associations = _rows(crm, "SELECT sc.id, a.user_owner_id, a.id FROM orocrm_sales_customer sc "
+    associations = crm.query("SELECT sc.id, a.user_owner_id, a.id FROM orocrm_sales_customer sc "
                               "JOIN orocrm_account a ON a.id = sc.account_id ORDER BY sc.id")
     contacts: dict[int, list[int]] = {}
-    for aid, cid in _rows(crm, "SELECT account_id, contact_id FROM orocrm_account_to_contact "
+    for aid, cid in crm.query("SELECT account_id, contact_id FROM orocrm_account_to_contact "
                                "ORDER BY account_id, contact_id"):
         contacts.setdefault(aid, []).append(cid)
     next_id = _max_id(crm, "orocrm_sales_opportunity") + 1

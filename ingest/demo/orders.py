@@ -329,7 +329,7 @@ class OrderFactory:
                 payment_status, last = ("canceled" if action == "cancel" else "full"), t1
         elif method == "payment_term_1":
             self.transaction(out, **tx, action="invoice", successful=1, active=1, created=t0, updated=t0)
-            payment_status, last = ("canceled" if status == "cancelled" else "invoiced"), (t1 if status == "cancelled" else t0)
+            payment_status, last = ("canceled", t1) if status == "cancelled" else ("invoiced", t0)
         else:  # money order
             purchase = self.transaction(out, **tx, action="purchase", successful=1, active=1, created=t0,
                                         updated=t1 if status in ("closed", "cancelled") else t0)

@@ -235,6 +235,10 @@ class PostgresSink(Sink):
         with self.con.cursor() as cur:
             execute_batch(cur, sql, rows, page_size=500)
 
+    def create_indexes(self) -> None:
+        super().create_indexes()
+        self.execute("ANALYZE")   # fresh planner statistics for the loads that follow
+
     def json_text(self, column: str) -> str:
         return f"{_q(column)}::text"
 

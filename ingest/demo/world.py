@@ -24,7 +24,7 @@ P_CUSTOMER_GROUP_NULL = 0.05        # oro_customer.group_id null
 P_VARIANT_BRAND_NULL = 0.04         # variant products without brand (the 3 TAG products have none in Oro's data)
 P_DELETED_B2B_CUSTOMER = 0.03       # B2B customers deleted from Commerce but still linked from the CRM
 P_DELETED_CUSTOMER_USER = 0.01      # customer users deleted but still referenced by some orders
-P_PRODUCT_DISABLED = 0.04
+P_PRODUCT_DISABLED = 0.04          # status 'disabled' (not sold on the web nor in stores; ERP says 'inactivo')
 
 
 def rng_for(seed: int, part: str) -> random.Random:
@@ -235,11 +235,13 @@ class Promotion:
 PROMOTIONS = [
     # id, name, type, discount, value, coupons, window, category
     (1, "Black Friday 2025: 15% en toda la tienda", "order", "percent", 15, False, ("2025-11-27", "2025-12-01"), None),
-    (2, "Navidad 2025: 10% en muebles de oficina", "line_item", "percent", 10, False, ("2025-12-02", "2025-12-24"), "furniture"),
+    (2, "Navidad 2025: 10% en muebles de oficina", "line_item", "percent", 10, False, ("2025-12-02", "2025-12-24"),
+     "furniture"),
     (3, "Envío gratis en compras desde $150", "shipping", "percent", 100, False, None, None),
     (4, "Cupón BIENVENIDA10: 10% en la primera compra", "order", "percent", 10, True, None, None),
     (5, "Cupón MAYOREO25: $25 de descuento", "order", "amount", 2500, True, None, None),
-    (6, "Regreso a clases 2026: 5% en uniformes médicos", "line_item", "percent", 5, False, ("2026-01-15", "2026-02-28"), "uniforms"),
+    (6, "Regreso a clases 2026: 5% en uniformes médicos", "line_item", "percent", 5, False, ("2026-01-15", "2026-02-28"),
+     "uniforms"),
 ]
 
 
@@ -269,7 +271,8 @@ class World:
         rest = n - 1 - n_mgr
         n_store = max(len(ref.STORES), round(rest * 0.25))
         n_tele = max(2, round(rest * 0.25))
-        roles = ["admin"] + ["manager"] * n_mgr + ["b2b"] * (rest - n_store - n_tele) + ["televentas"] * n_tele + ["tienda"] * n_store
+        roles = (["admin"] + ["manager"] * n_mgr + ["b2b"] * (rest - n_store - n_tele)
+                 + ["televentas"] * n_tele + ["tienda"] * n_store)
         titles = {r: (t, bu) for r, t, bu in ref.USER_ROLES}
         self.users: list[User] = []
         seen = set()
@@ -332,7 +335,7 @@ class World:
             k = v // len(base) + 1
             desc = ref.VARIANT_DESCRIPTORS[(v + k) % len(ref.VARIANT_DESCRIPTORS)]
             factor = rng.uniform(0.85, 1.25)
-            price, msrp, mp = (_vary(b[k], factor) for k in ("price", "msrp", "map"))
+            price, msrp, mp = (_vary(b[key], factor) for key in ("price", "msrp", "map"))
             brand = b["brand_id"] if rng.random() < 0.6 else rng.choice(ref.BRANDS)[0]
             if rng.random() < P_VARIANT_BRAND_NULL:
                 brand = None
@@ -400,7 +403,6 @@ class World:
         for p in self.sellable:
             acc += p.weight
             self.sellable_cum.append(acc)
-        self.product_by_sku = {p.sku: p for p in self.products}
         self.deleted_product_ids = {p.id for p in self.deleted_products}
 
     # ------------------------------------------------------------ customers
