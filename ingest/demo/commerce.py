@@ -8,7 +8,7 @@ from . import reference as ref
 from .orders import OrderFactory, order_status_for_age, shipping_status_for, status_delay
 from .reference import DAY, money, to_json, ts
 from .sinks import Loader
-from .world import World, rng_for, weighted_index
+from .world import World, cumulative, rng_for, weighted_index
 
 ORDERS_PER_SCALE = 2000
 # Dirt rates of orders (documented in docs/DEMO_DATA.md)
@@ -21,11 +21,7 @@ DIRT_KINDS = [("oro_order", "customer_id_null"), ("oro_order", "customer_user_id
               ("oro_payment_transaction", "entity_identifier_orphan"), ("oro_customer", "group_id_null"),
               ("oro_product", "brand_id_null")]
 
-_HOUR_CUM = []
-_acc = 0
-for _w in ref.WEB_HOUR_WEIGHTS:
-    _acc += _w
-    _HOUR_CUM.append(_acc)
+_HOUR_CUM = cumulative(ref.WEB_HOUR_WEIGHTS)
 
 SETUP_TS = ref.day_index(ref.dt.date(2025, 1, 10)) * DAY + 14 * 3600
 
@@ -253,7 +249,12 @@ def write_commerce(w: World, out: Loader) -> dict[str, dict[str, int]]:
     out.flush()
     dirt[("oro_customer", "group_id_null")] = sum(1 for c in w.customers if c.group_id is None)
     dirt[("oro_product", "brand_id_null")] = sum(1 for p in w.products if p.brand_id is None)
+    return nest(dirt)
+
+
+def nest(counts: Counter) -> dict[str, dict[str, int]]:
+    """{(table, kind): n} -> {table: {kind: n}}, sorted."""
     result: dict[str, dict[str, int]] = {}
-    for (table, kind), n in sorted(dirt.items()):
+    for (table, kind), n in sorted(counts.items()):
         result.setdefault(table, {})[kind] = n
     return result

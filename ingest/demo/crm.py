@@ -11,7 +11,7 @@ from bisect import bisect_right
 from collections import Counter
 
 from . import reference as ref
-from .commerce import enum_rows
+from .commerce import enum_rows, nest
 from .reference import DAY, money, to_json, ts
 from .sinks import Loader
 from .world import World, ascii_slug, person_name, rng_for
@@ -117,10 +117,7 @@ def write_crm(w: World, out: Loader) -> dict[str, dict[str, int]]:
         aid, _acreated, owner, contacts = accounts[rng.randrange(k)]
         write_opportunity(out, rng, w, oid, created, aid, owner, contacts, dirt, dirty=True)
     out.flush()
-    result: dict[str, dict[str, int]] = {}
-    for (table, kind), n in sorted(dirt.items()):
-        result.setdefault(table, {})[kind] = n
-    return result
+    return nest(dirt)
 
 
 def write_opportunity(out: Loader, rng, w, oid: int, created: int, association: int, owner: int,

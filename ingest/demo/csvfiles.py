@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import reference as ref
-from .world import World, rng_for, weighted_index
+from .world import World, cumulative, rng_for, weighted_index
 
 POS_FILE = "ventas/transacciones_tienda.csv"
 STATUS_FILE = "ventas/estados_orden.csv"
@@ -90,16 +90,8 @@ class PosWriter:
         self.stats = Counter(data_lines=0, malformed_lines=0, duplicate_lines=0)
         self.dirt = Counter(unknown_sucursal=0, unknown_sku=0, non_numeric_cantidad=0, wrong_field_count=0,
                             duplicate_ticket_linea=0)
-        self.store_cum = []
-        acc = 0
-        for wgt in ref.STORE_WEIGHTS:
-            acc += wgt
-            self.store_cum.append(acc)
-        self.pay_cum = []
-        acc = 0
-        for _m, wgt in ref.POS_PAYMENT_METHODS:
-            acc += wgt
-            self.pay_cum.append(acc)
+        self.store_cum = cumulative(ref.STORE_WEIGHTS)
+        self.pay_cum = cumulative(w for _m, w in ref.POS_PAYMENT_METHODS)
 
     def _ticket(self) -> list[list[str]]:
         """The lines of one ticket (duplicates re-sent by the POS last); time and number set later."""

@@ -32,8 +32,8 @@ from .orders import OrderFactory, shipping_status_for
 from .reference import DAY, cents_of, money, order_serialized, parse_ts, to_json, ts
 from .sinks import Loader, Sink, open_sink
 from .target import DemoTarget
-from .world import (Address, Customer, CustomerUser, Place, Product, ascii_slug, next_rate, person_name,
-                    phone_sv, random_place, rate_on, rng_for)
+from .world import (Address, Customer, CustomerUser, Place, Product, ascii_slug, cumulative, next_rate,
+                    person_name, phone_sv, random_place, rate_on, rng_for)
 
 NEXT_STATUS = {"open": (("pending", 30), ("processing", 50), ("cancelled", 20)),
                "pending": (("processing", 80), ("cancelled", 20)),
@@ -80,10 +80,7 @@ class DbWorld:
             p.weight = rng.lognormvariate(0, 0.9)
             self.products.append(p)
         self.sellable = [p for p in self.products if p.sellable]
-        acc, self.sellable_cum = 0.0, []
-        for p in self.sellable:
-            acc += p.weight
-            self.sellable_cum.append(acc)
+        self.sellable_cum = cumulative(p.weight for p in self.sellable)
 
         # customers, address books, customer users
         self.customers: dict[int, Customer] = {}

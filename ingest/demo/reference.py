@@ -115,7 +115,6 @@ STAGE_PROBABILITY = {"in_progress": 0.1, "identification_alignment": 0.3, "needs
 CLOSE_REASONS = [("outsold", "Outsold"), ("won", "Won"), ("cancelled", "Cancelled")]
 
 ORDER_STATUSES = ["open", "pending", "processing", "closed", "cancelled"]
-FINAL_ORDER_STATUSES = ("closed", "cancelled")
 
 
 def enum_id(code: str, internal_id: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import uuid
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from . import reference as ref
@@ -44,6 +45,11 @@ def with_holes(rng: random.Random, n_live: int, n_holes: int, first_id: int = 1)
         live.append(nxt)
         nxt += 1
     return live, holes
+
+
+def cumulative(weights) -> list:
+    """Running totals of weights, for weighted_index."""
+    return list(accumulate(weights))
 
 
 def weighted_index(rng: random.Random, cum: list[float], limit: int | None = None) -> int:
@@ -103,11 +109,7 @@ class Place:
     region_text: str | None
 
 
-_SV_CUM = []
-_acc = 0
-for _d in ref.SV_DEPARTMENTS:
-    _acc += _d[2]
-    _SV_CUM.append(_acc)
+_SV_CUM = cumulative(d[2] for d in ref.SV_DEPARTMENTS)
 
 
 def random_place(rng: random.Random, country: str) -> Place:
@@ -398,11 +400,7 @@ class World:
                     "product_id": p.id, "product_sku": sku, "unit_code": p.unit, "quantity": float(q),
                     "value": ref.money(cents), "currency": cur, "version": 1})
         self.sellable = [p for p in self.products if p.sellable]
-        acc = 0.0
-        self.sellable_cum = []
-        for p in self.sellable:
-            acc += p.weight
-            self.sellable_cum.append(acc)
+        self.sellable_cum = cumulative(p.weight for p in self.sellable)
         self.deleted_product_ids = {p.id for p in self.deleted_products}
 
     # ------------------------------------------------------------ customers
@@ -424,10 +422,7 @@ class World:
             # a deleted customer sits one second before a live one, so it is never the last id
             specs.append([rng.choice(live_created[:-1] or live_created) - 1, "b2b", True])
         specs.sort(key=lambda s: (s[0], s[2]))
-        country_cum, acc = [], 0
-        for _c, w in ref.COUNTRY_WEIGHTS:
-            acc += w
-            country_cum.append(acc)
+        country_cum = cumulative(w for _c, w in ref.COUNTRY_WEIGHTS)
         self.customers: list[Customer] = []
         self.deleted_customers: list[Customer] = []
         b2b_live: list[Customer] = []
@@ -515,10 +510,7 @@ class World:
             self.customer_users.append(u)
         self.deleted_customer_users = hole_ids
         self.cu_created = [u.created for u in self.customer_users]
-        acc, self.cu_cum = 0.0, []
-        for u in self.customer_users:
-            acc += u.weight
-            self.cu_cum.append(acc)
+        self.cu_cum = cumulative(u.weight for u in self.customer_users)
 
     # ------------------------------------------------------------ promotions
     def _build_promotions(self) -> None:
