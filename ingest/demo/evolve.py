@@ -323,8 +323,8 @@ def _opportunity_updates(st: Step) -> None:
     crm, rng = st.crm, st.rng
     js = crm.json_text("serialized_data")
     open_ones = crm.query(f"SELECT id, budget_amount_value, budget_amount_currency, base_budget_amount_value "
-                           f"FROM orocrm_sales_opportunity WHERE {js} NOT LIKE '%.won\"%' "
-                           f"AND {js} NOT LIKE '%.lost\"%' ORDER BY id")
+                          f"FROM orocrm_sales_opportunity WHERE {js} NOT LIKE '%.won\"%' "
+                          f"AND {js} NOT LIKE '%.lost\"%' ORDER BY id")
     k = min(len(open_ones), max(1, round(len(open_ones) * 0.03)))
     rows = []
     for oid, budget, currency, base in sorted(rng.sample(open_ones, k)):
