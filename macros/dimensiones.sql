@@ -1,0 +1,158 @@
+{#-
+    Helpers of the dimension layer (models/dimensions, models/intermediate
+    int_dim_*), also meant for the facts: they build the business keys of
+    the dimensions whose key is composed (geography, shipping method,
+    promotion) exactly as the dimensions do, and the validity bounds of
+    the SCD2 dimensions. Documented in macros/_dimensiones.yml.
+-#}
+
+
+{#-
+    texto_normalizado(expression)
+
+    Text for comparing and keying: accents and diaeresis removed (the
+    Spanish set, both cases), ñ -> n, spaces trimmed and collapsed, upper
+    case; '' -> null. The same on DuckDB and PostgreSQL whatever the
+    database collation (the accents are removed before upper()).
+-#}
+{% macro texto_normalizado(expression) -%}
+    nullif(
+        upper(
+            trim(
+                regexp_replace(
+                    translate(
+                        cast({{ expression }} as {{ dbt.type_string() }}),
+                        'ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑáàâäéèêëíìîïóòôöúùûüñ',
+                        'AAAAEEEEIIIIOOOOUUUUNaaaaeeeeiiiioooouuuun'
+                    ),
+                    '\s+',
+                    ' ',
+                    'g'
+                )
+            )
+        ),
+        ''
+    )
+{%- endmacro %}
+
+
+{#-
+    clave_geografia(pais_codigo, region, ciudad)
+
+    Business key of dim_geografia: 'PAIS|REGION|CIUDAD', each part
+    normalized with texto_normalizado and 'N/D' when missing, e.g.
+    'SV|SV-SS|SAN SALVADOR', 'CR|SAN JOSE|ESCAZU', 'SV|SV-SS|N/D'.
+    region is the region code when known (ISO 3166-2, 'SV-SS'), else the
+    region text. Null when the three parts are missing (-> unknown member).
+-#}
+{% macro clave_geografia(pais_codigo, region, ciudad) -%}
+    case
+        when {{ texto_normalizado(pais_codigo) }} is not null
+            or {{ texto_normalizado(region) }} is not null
+            or {{ texto_normalizado(ciudad) }} is not null
+            then
+                coalesce({{ texto_normalizado(pais_codigo) }}, 'N/D')
+                || '|' || coalesce({{ texto_normalizado(region) }}, 'N/D')
+                || '|' || coalesce({{ texto_normalizado(ciudad) }}, 'N/D')
+    end
+{%- endmacro %}
+
+
+{#-
+    clave_metodo_envio(metodo, tipo)
+
+    Business key of dim_metodo_envio: the Oro shipping method identifier
+    and its type joined by '|', e.g. 'flat_rate_1|primary'; the identifier
+    alone when the type is missing; null when the method is missing.
+-#}
+{% macro clave_metodo_envio(metodo, tipo) -%}
+    case
+        when nullif(trim({{ metodo }}), '') is not null
+            then trim({{ metodo }}) || coalesce('|' || nullif(trim({{ tipo }}), ''), '')
+    end
+{%- endmacro %}
+
+
+{#-
+    clave_promocion(promocion_id, cupon_id)
+
+    Business key of dim_promocion: the Oro promotion id as text ('4'), or
+    promotion id and coupon id joined by '|' when a coupon was used
+    ('4|2'); null when the promotion is missing. A line without any
+    promotion maps to the member 'SIN_PROMOCION', not to this key.
+-#}
+{% macro clave_promocion(promocion_id, cupon_id) -%}
+    case
+        when {{ promocion_id }} is not null
+            then cast({{ promocion_id }} as {{ dbt.type_string() }})
+            || coalesce('|' || cast({{ cupon_id }} as {{ dbt.type_string() }}), '')
+    end
+{%- endmacro %}
+
+
+{#-
+    inicio_vigencia() / fin_vigencia()
+
+    The bounds of the SCD2 dimensions (dim_cliente, dim_producto) as
+    timestamps: rows that have no history (POS-only customers, ERP-only
+    products, inferred and unknown members) are valid from 1900-01-01;
+    the current version of every member is valid until 9999-12-31
+    (valido_hasta is never null). Point-in-time join:
+        fecha >= valido_desde and fecha < valido_hasta
+-#}
+{% macro inicio_vigencia() -%}
+    cast('1900-01-01 00:00:00' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{% macro fin_vigencia() -%}
+    cast('9999-12-31 00:00:00' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+
+{#-
+    prioridad_simetria()
+
+    The var `prioridad_simetria` ('db' by default, or 'csv'): which side
+    wins when an Oro product (db) and the ERP export (csv) disagree on
+    name, brand or status. Any other value is a compiler error.
+-#}
+{% macro prioridad_simetria() -%}
+    {%- set valor = var('prioridad_simetria', 'db') | string | trim | lower -%}
+    {%- if valor not in ['db', 'csv'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var prioridad_simetria must be 'db' or 'csv', got '" ~ valor ~ "'"
+        ) }}
+    {%- endif -%}
+    {{ return(valor) }}
+{%- endmacro %}
+
+
+{#-
+    extraer_regex(expression, pattern)
+
+    The text matched by the first capture group of pattern, or null.
+    DuckDB: regexp_extract; PostgreSQL: substring(... from ...). pattern is
+    pasted as a SQL literal: write it without single quotes.
+-#}
+{% macro extraer_regex(expression, pattern) %}
+    {%- if "'" in pattern -%}
+        {{ exceptions.raise_compiler_error("extraer_regex: the pattern must not contain a single quote") }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('extraer_regex')(expression, pattern)) }}
+{% endmacro %}
+
+
+{% macro duckdb__extraer_regex(expression, pattern) -%}
+    nullif(regexp_extract({{ expression }}, '{{ pattern }}', 1), '')
+{%- endmacro %}
+
+
+{% macro postgres__extraer_regex(expression, pattern) -%}
+    substring({{ expression }} from '{{ pattern }}')
+{%- endmacro %}
+
+
+{% macro default__extraer_regex(expression, pattern) -%}
+    regexp_substr({{ expression }}, '{{ pattern }}', 1, 1, 'e', 1)
+{%- endmacro %}
