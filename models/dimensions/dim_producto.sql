@@ -1,0 +1,316 @@
+{#-
+    dim_producto: SCD2 product dimension, Oro products reconciled with the
+    ERP export productos_erp.csv (int_dim_producto__simetria_erp).
+      - Oro products: one row per version of the snapshot snap_productos.
+        Business key producto_id = oro_product.id as text. Validity as in
+        dim_cliente: the first version starts at the product's created_at
+        (1900-01-01 when unknown), later ones at dbt_valid_from; the
+        current version ends 9999-12-31 (never null).
+      - ERP-only products (estado_simetria 'solo_csv'): business key = the
+        SKU, one version valid 1900-01-01 .. 9999-12-31.
+      - inferred members: 'AUTO_<id>' for product ids that order lines or
+        stock levels carry and the snapshot has never seen; 'AUTO_<sku>'
+        for POS SKUs that neither Oro nor the ERP know. Unknown member 'N/D'.
+    Name, brand and status of a product in both systems follow var
+    prioridad_simetria: 'db' (default) keeps Oro's and falls back to the
+    ERP's, 'csv' the opposite; costo_unitario always comes from the ERP.
+    The facts map a POS SKU to the row with that sku (Oro version valid on
+    the day, or the ERP-only row), else to 'AUTO_' || sku.
+    producto_key = surrogate_key([producto_id, valido_desde]); the unknown
+    member's key is surrogate_key(['N/D']).
+-#}
+{%- set prioridad = prioridad_simetria() -%}
+
+with
+
+snap_productos as (
+
+    select * from {{ ref('snap_productos') }}
+
+),
+
+simetria_erp as (
+
+    select * from {{ ref('int_dim_producto__simetria_erp') }}
+
+),
+
+marcas as (
+
+    select * from {{ ref('stg_orocommerce__brands') }}
+
+),
+
+categorias as (
+
+    select * from {{ ref('stg_orocommerce__categories') }}
+
+),
+
+precisiones_unidad as (
+
+    select * from {{ ref('stg_orocommerce__product_unit_precisions') }}
+
+),
+
+claves_referenciadas as (
+
+    select * from {{ ref('int_dim_claves_referenciadas') }}
+
+),
+
+versiones_numeradas as (
+
+    select
+        snap_productos.*,
+        row_number() over (
+            partition by snap_productos.producto_id
+            order by snap_productos.dbt_valid_from
+        ) as numero_version
+    from snap_productos
+
+),
+
+versiones_db as (
+
+    select
+        versiones_numeradas.producto_id,
+        versiones_numeradas.sku,
+        trim(versiones_numeradas.nombre) as nombre_db,
+        versiones_numeradas.marca_id as marca_id_db,
+        trim(marcas.nombre) as marca_db,
+        case lower(trim(versiones_numeradas.estado))
+            when 'enabled' then 'activo'
+            when 'disabled' then 'inactivo'
+            else lower(trim(versiones_numeradas.estado))
+        end as estado_db,
+        versiones_numeradas.tipo,
+        versiones_numeradas.estado_inventario,
+        versiones_numeradas.es_destacado,
+        versiones_numeradas.es_novedad,
+        versiones_numeradas.categoria_id,
+        categorias.nombre as categoria,
+        precisiones_unidad.unidad_codigo,
+        precisiones_unidad.precision as precision_unidad,
+        versiones_numeradas.numero_version,
+        case
+            when versiones_numeradas.numero_version > 1
+                then versiones_numeradas.dbt_valid_from
+            when
+                versiones_numeradas.created_at is null
+                or coalesce(versiones_numeradas.created_at__poblado, false)
+                then {{ inicio_vigencia() }}
+            when versiones_numeradas.created_at < versiones_numeradas.dbt_valid_from
+                then versiones_numeradas.created_at
+            else versiones_numeradas.dbt_valid_from
+        end as valido_desde,
+        versiones_numeradas.dbt_valid_to
+    from versiones_numeradas
+    left join marcas
+        on versiones_numeradas.marca_id = marcas.marca_id
+    left join categorias
+        on versiones_numeradas.categoria_id = categorias.categoria_id
+    left join precisiones_unidad
+        on versiones_numeradas.precision_unidad_principal_id = precisiones_unidad.precision_unidad_id
+
+),
+
+versiones as (
+
+    select
+        cast(versiones_db.producto_id as {{ dbt.type_string() }}) as producto_id,
+        cast(coalesce(versiones_db.sku, 'N/D') as {{ dbt.type_string() }}) as sku,
+        {%- if prioridad == 'db' %}
+        cast(coalesce(versiones_db.nombre_db, simetria_erp.nombre_csv, 'N/D') as {{ dbt.type_string() }}) as nombre,
+        cast(coalesce(
+            cast(coalesce(versiones_db.marca_id_db, simetria_erp.marca_id_csv) as {{ dbt.type_string() }}), 'N/D'
+        ) as {{ dbt.type_string() }}) as marca_id,
+        cast(coalesce(versiones_db.marca_db, simetria_erp.marca_csv, 'N/D') as {{ dbt.type_string() }}) as marca,
+        cast(coalesce(versiones_db.estado_db, simetria_erp.estado_csv, 'N/D') as {{ dbt.type_string() }}) as estado,
+        {%- else %}
+        cast(coalesce(simetria_erp.nombre_csv, versiones_db.nombre_db, 'N/D') as {{ dbt.type_string() }}) as nombre,
+        cast(coalesce(
+            cast(
+                case
+                    when simetria_erp.marca_csv is not null then simetria_erp.marca_id_csv
+                    else versiones_db.marca_id_db
+                end as {{ dbt.type_string() }}
+            ),
+            'N/D'
+        ) as {{ dbt.type_string() }}) as marca_id,
+        cast(coalesce(simetria_erp.marca_csv, versiones_db.marca_db, 'N/D') as {{ dbt.type_string() }}) as marca,
+        cast(coalesce(simetria_erp.estado_csv, versiones_db.estado_db, 'N/D') as {{ dbt.type_string() }}) as estado,
+        {%- endif %}
+        cast(coalesce(versiones_db.tipo, 'N/D') as {{ dbt.type_string() }}) as tipo,
+        cast(coalesce(versiones_db.estado_inventario, 'N/D') as {{ dbt.type_string() }}) as estado_inventario,
+        coalesce(versiones_db.es_destacado, false) as es_destacado,
+        coalesce(versiones_db.es_novedad, false) as es_novedad,
+        cast(coalesce(
+            cast(versiones_db.categoria_id as {{ dbt.type_string() }}), 'N/D'
+        ) as {{ dbt.type_string() }}) as categoria_id,
+        cast(coalesce(versiones_db.categoria, 'N/D') as {{ dbt.type_string() }}) as categoria,
+        cast(coalesce(versiones_db.unidad_codigo, 'N/D') as {{ dbt.type_string() }}) as unidad_medida_id,
+        cast(versiones_db.precision_unidad as integer) as precision_unidad,
+        cast(simetria_erp.costo_unitario as decimal(19, 4)) as costo_unitario,
+        cast(coalesce(simetria_erp.estado_simetria, 'solo_db') as {{ dbt.type_string() }}) as estado_simetria,
+        coalesce(
+            simetria_erp.difiere_nombre or simetria_erp.difiere_marca or simetria_erp.difiere_estado,
+            false
+        ) as tiene_diferencias_erp,
+        cast(versiones_db.numero_version as integer) as numero_version,
+        cast(versiones_db.valido_desde as {{ dbt.type_timestamp() }}) as valido_desde,
+        cast(coalesce(versiones_db.dbt_valid_to, {{ fin_vigencia() }}) as {{ dbt.type_timestamp() }}) as valido_hasta,
+        versiones_db.dbt_valid_to is null as es_actual,
+        false as es_inferido
+    from versiones_db
+    left join simetria_erp
+        on versiones_db.producto_id = simetria_erp.producto_id
+
+),
+
+solo_erp as (
+
+    select
+        cast(sku as {{ dbt.type_string() }}) as producto_id,
+        cast(sku as {{ dbt.type_string() }}) as sku,
+        cast(coalesce(nombre_csv, 'N/D') as {{ dbt.type_string() }}) as nombre,
+        cast(coalesce(cast(marca_id_csv as {{ dbt.type_string() }}), 'N/D') as {{ dbt.type_string() }}) as marca_id,
+        cast(coalesce(marca_csv, 'N/D') as {{ dbt.type_string() }}) as marca,
+        cast(coalesce(estado_csv, 'N/D') as {{ dbt.type_string() }}) as estado,
+        cast('N/D' as {{ dbt.type_string() }}) as tipo,
+        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
+        false as es_destacado,
+        false as es_novedad,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria,
+        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
+        cast(null as integer) as precision_unidad,
+        cast(costo_unitario as decimal(19, 4)) as costo_unitario,
+        cast(estado_simetria as {{ dbt.type_string() }}) as estado_simetria,
+        false as tiene_diferencias_erp,
+        cast(1 as integer) as numero_version,
+        {{ inicio_vigencia() }} as valido_desde,
+        {{ fin_vigencia() }} as valido_hasta,
+        true as es_actual,
+        false as es_inferido
+    from simetria_erp
+    where estado_simetria = 'solo_csv'
+
+),
+
+conocidos as (
+
+    select * from versiones
+    union all
+    select * from solo_erp
+
+),
+
+claves_inferidas as (
+
+    select claves_referenciadas.clave
+    from claves_referenciadas
+    left join conocidos
+        on claves_referenciadas.clave = conocidos.producto_id
+    where
+        claves_referenciadas.dimension = 'producto'
+        and claves_referenciadas.tipo_clave = 'id'
+        and conocidos.producto_id is null
+
+    union all
+
+    select claves_referenciadas.clave
+    from claves_referenciadas
+    left join conocidos
+        on claves_referenciadas.clave = conocidos.sku
+    where
+        claves_referenciadas.dimension = 'producto'
+        and claves_referenciadas.tipo_clave = 'sku'
+        and conocidos.sku is null
+
+),
+
+inferidos as (
+
+    select distinct
+        cast({{ generated_id('clave') }} as {{ dbt.type_string() }}) as producto_id,
+        cast('N/D' as {{ dbt.type_string() }}) as sku,
+        cast('N/D' as {{ dbt.type_string() }}) as nombre,
+        cast('N/D' as {{ dbt.type_string() }}) as marca_id,
+        cast('N/D' as {{ dbt.type_string() }}) as marca,
+        cast('N/D' as {{ dbt.type_string() }}) as estado,
+        cast('N/D' as {{ dbt.type_string() }}) as tipo,
+        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
+        false as es_destacado,
+        false as es_novedad,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria,
+        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
+        cast(null as integer) as precision_unidad,
+        cast(null as decimal(19, 4)) as costo_unitario,
+        cast('inferido' as {{ dbt.type_string() }}) as estado_simetria,
+        false as tiene_diferencias_erp,
+        cast(1 as integer) as numero_version,
+        {{ inicio_vigencia() }} as valido_desde,
+        {{ fin_vigencia() }} as valido_hasta,
+        true as es_actual,
+        true as es_inferido
+    from claves_inferidas
+
+),
+
+miembros as (
+
+    select * from conocidos
+    union all
+    select * from inferidos
+
+),
+
+miembro_desconocido as (
+
+    select
+        {{ surrogate_key(["'N/D'"]) }} as producto_key,
+        cast('N/D' as {{ dbt.type_string() }}) as producto_id,
+        cast('N/D' as {{ dbt.type_string() }}) as sku,
+        cast('N/D' as {{ dbt.type_string() }}) as nombre,
+        cast('N/D' as {{ dbt.type_string() }}) as marca_id,
+        cast('N/D' as {{ dbt.type_string() }}) as marca,
+        cast('N/D' as {{ dbt.type_string() }}) as estado,
+        cast('N/D' as {{ dbt.type_string() }}) as tipo,
+        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
+        false as es_destacado,
+        false as es_novedad,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
+        cast('N/D' as {{ dbt.type_string() }}) as categoria,
+        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
+        cast(null as integer) as precision_unidad,
+        cast(null as decimal(19, 4)) as costo_unitario,
+        cast('N/D' as {{ dbt.type_string() }}) as estado_simetria,
+        false as tiene_diferencias_erp,
+        cast(1 as integer) as numero_version,
+        {{ inicio_vigencia() }} as valido_desde,
+        {{ fin_vigencia() }} as valido_hasta,
+        true as es_actual,
+        false as es_inferido
+
+),
+
+con_clave as (
+
+    select
+        {{ surrogate_key(['producto_id', 'valido_desde']) }} as producto_key,
+        miembros.*
+    from miembros
+
+),
+
+final as (
+
+    select * from con_clave
+    union all
+    select * from miembro_desconocido
+
+)
+
+select * from final
