@@ -1,0 +1,38 @@
+{#-
+    deduplicate(relation, partition_by, order_by)
+
+    One row per value of partition_by (a comma-separated list of columns):
+    the first row in order_by order, e.g.
+        deduplicate('renombrado', 'orden_id', 'updated_at desc, _cargado_at desc')
+    relation is a CTE name or a relation. Null keys count as one value.
+    DuckDB and PostgreSQL use `distinct on` (the output has exactly the
+    input's columns); other adapters get row_number() and an extra column
+    `_fila_dedup`.
+-#}
+{% macro deduplicate(relation, partition_by, order_by) %}
+    {{ return(adapter.dispatch('deduplicate')(relation, partition_by, order_by)) }}
+{% endmacro %}
+
+
+{% macro postgres__deduplicate(relation, partition_by, order_by) -%}
+    select distinct on ({{ partition_by }}) *
+    from {{ relation }}
+    order by {{ partition_by }}, {{ order_by }}
+{%- endmacro %}
+
+
+{% macro duckdb__deduplicate(relation, partition_by, order_by) -%}
+    {{ postgres__deduplicate(relation, partition_by, order_by) }}
+{%- endmacro %}
+
+
+{% macro default__deduplicate(relation, partition_by, order_by) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (partition by {{ partition_by }} order by {{ order_by }}) as _fila_dedup
+        from {{ relation }}
+    ) as numerado
+    where _fila_dedup = 1
+{%- endmacro %}
