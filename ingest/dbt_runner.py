@@ -53,12 +53,14 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         elif status == "warn":
             out.warnings.append(f"{rtype} {name}: {msg}")
             log.warning(line + (f"  {msg}" if msg else ""))
-        elif not quiet_nodes:
+        elif rtype in ("test", "unit_test") or quiet_nodes:
+            log.debug(line)  # passing tests: in the log file at DEBUG, counted in the summary
+        else:
             log.info(line)
 
     full = [*args, "--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
             "--vars", json.dumps(dbt_vars), "--log-path", str(root / "logs" / "dbt"),
-            "--quiet"]
+            "--log-level", "none", "--log-level-file", "info"]
     res = dbtRunner(callbacks=[on_event]).invoke(full)
     if res.exception is not None:
         out.ok = False

@@ -40,6 +40,7 @@ class RunMetrics:
     tests_failed: int = 0
     success_rate: float = 0.0
     tables: dict = field(default_factory=dict)
+    reports: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     peak_memory_mb: float = 0.0
@@ -153,6 +154,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
 
     log = get_logger()
     ok = True
+    all_results: list = []
     for i, (title, args) in enumerate(steps):
         _phase(log, first_phase + i, total, title)
         if not ok:
@@ -174,6 +176,17 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
                      f"{res.counts.get('warn', 0)} warned, {res.counts.get('fail', 0)} failed, "
                      f"{res.counts.get('error', 0)} error(s), {res.counts.get('skipped', 0)} skipped")
         ok = ok and res.ok
+        all_results.extend(res.results)
+    if all_results:
+        from ingest.reports import write_validation_reports
+
+        try:
+            paths = write_validation_reports(cfg.root, cfg.report_dir, wh, all_results)
+            metrics.reports = [str(p) for p in paths]
+            if paths:
+                log.info(f"\n  validation reports: {len(paths)} JSON file(s) in {paths[0].parent}")
+        except Exception as exc:  # noqa: BLE001 - reports must never hide the run's own result
+            log.warning(f"  could not write the validation reports: {exc}")
     return ok
 
 

@@ -1,0 +1,113 @@
+"""Validation reports: one JSON per staging model under ``reports/validation/``.
+
+Shaped as the contract asks: ``{source, original_rows, final_rows, rows_added,
+validations: [...], populations: [...]}``. ``source`` is the raw table the model reads,
+``original_rows`` its row count, ``final_rows`` the staging model's (fewer when duplicates
+or rejected lines were dropped), ``validations`` every dbt test on the source or the model
+with its status and failing rows, ``populations`` the values filled by the population
+rules (from ``audit.audit_poblacion``).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ingest.logs import get_logger
+
+
+def _target_path(root: Path) -> Path:
+    p = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return p if p.is_absolute() else root / p
+
+
+class _Warehouse:
+    def __init__(self, wh):
+        self.wh = wh
+        if wh.target == "duckdb":
+            import duckdb
+
+            # same configuration as dbt-duckdb's connection, which may still be open in this process
+            self.con = duckdb.connect(str(wh.duckdb_path))
+        else:
+            import psycopg2
+
+            c = wh.pg
+            self.con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                                        dbname=c["database"], connect_timeout=10)
+            self.con.autocommit = True
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.wh.target == "duckdb":
+            return self.con.execute(sql).fetchall()
+        with self.con.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _relation(node: dict) -> str:
+    return f'"{node["schema"]}"."{node.get("alias") or node.get("identifier") or node["name"]}"'
+
+
+def write_validation_reports(root: Path, report_dir: Path, wh, results: list) -> list[Path]:
+    """Write the reports for every staging model that this run built or tested."""
+    log = get_logger("audit")
+    manifest_path = _target_path(root) / "manifest.json"
+    if not manifest_path.is_file():
+        return []
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    nodes, sources = manifest["nodes"], manifest["sources"]
+    tests_by_parent: dict[str, list[dict]] = {}
+    for r in results:
+        node = r.node
+        if getattr(node, "resource_type", None) != "test":
+            continue
+        entry = {"test": node.name, "column": getattr(node, "column_name", None), "status": str(r.status),
+                 "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
+        for parent in node.depends_on.nodes:
+            tests_by_parent.setdefault(parent, []).append(entry)
+    staging = [n for n in nodes.values() if n["resource_type"] == "model" and n["path"].startswith("staging/")]
+    if not staging:
+        return []
+    con = _Warehouse(wh)
+    written = []
+    try:
+        try:
+            pops = con.query("select modelo, columna, regla, filas_pobladas from audit.audit_poblacion")
+        except Exception:  # noqa: BLE001 - the audit model may not be built in a partial run
+            pops = []
+        out_dir = report_dir / "validation"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for model in sorted(staging, key=lambda n: n["name"]):
+            src_ids = [d for d in model["depends_on"]["nodes"] if d.startswith("source.")]
+            if len(src_ids) != 1:
+                continue
+            src = sources[src_ids[0]]
+            try:
+                original = con.query(f"select count(*) from {_relation(src)}")[0][0]
+                final = con.query(f"select count(*) from {_relation(model)}")[0][0]
+            except Exception:  # noqa: BLE001 - not built in this run
+                continue
+            doc = {
+                "source": f"{src['schema']}.{src['name']}",
+                "model": f"{model['schema']}.{model['name']}",
+                "original_rows": int(original),
+                "final_rows": int(final),
+                "rows_added": int(final) - int(original),
+                "validations": tests_by_parent.get(model["unique_id"], []) + tests_by_parent.get(src["unique_id"], []),
+                "populations": [{"column": c, "rule": rule, "filled": int(n)}
+                                for m, c, rule, n in pops if m == model["name"] and int(n) > 0],
+            }
+            path = out_dir / f"{model['name']}.json"
+            path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+            written.append(path)
+            failed = sum(1 for v in doc["validations"] if v["status"] in ("fail", "error"))
+            log.info(f"validation {doc['source']} -> {doc['model']}: {original} -> {final} rows, "
+                     f"{len(doc['validations'])} checks ({failed} failed), "
+                     f"{sum(p['filled'] for p in doc['populations'])} values populated")
+    finally:
+        con.close()
+    return written
