@@ -27,9 +27,9 @@ claves_referenciadas as (
 opciones as (
 
     select
-        lower(trim(opcion_codigo)) as codigo,
         nombre,
-        prioridad
+        prioridad,
+        lower(trim(opcion_codigo)) as codigo
     from opciones_enum
     where enum_codigo = 'opportunity_status'
 

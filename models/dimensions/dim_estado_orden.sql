@@ -34,9 +34,9 @@ claves_referenciadas as (
 estados_oro as (
 
     select
-        lower(trim(opcion_codigo)) as estado_orden_id,
         nombre,
-        prioridad
+        prioridad,
+        lower(trim(opcion_codigo)) as estado_orden_id
     from opciones_enum
     where enum_codigo = 'order_internal_status'
 
@@ -45,11 +45,11 @@ estados_oro as (
 combinados as (
 
     select
-        coalesce(estados_csv.estado_orden_codigo, estados_oro.estado_orden_id) as estado_orden_id,
         estados_csv.nombre as nombre_csv,
         estados_oro.nombre as nombre_oro,
         estados_csv.descripcion,
         estados_csv.es_final as es_final_csv,
+        coalesce(estados_csv.estado_orden_codigo, estados_oro.estado_orden_id) as estado_orden_id,
         coalesce(estados_csv.posicion, estados_oro.prioridad) as posicion,
         case
             when estados_csv.estado_orden_codigo is not null and estados_oro.estado_orden_id is not null

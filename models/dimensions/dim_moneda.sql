@@ -62,7 +62,7 @@ monedas as (
             end as decimal(18, 8)
         ) as tasa_usd,
         cast(
-            case when upper(trim(monedas_iso.codigo)) <> 'USD' then ultima_tasa.fecha end
+            case when upper(trim(monedas_iso.codigo)) != 'USD' then ultima_tasa.fecha end
             as date
         ) as fecha_tasa,
         false as es_inferido

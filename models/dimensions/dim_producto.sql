@@ -20,6 +20,12 @@
     member's key is surrogate_key(['N/D']).
 -#}
 {%- set prioridad = prioridad_simetria() -%}
+{#- the side (and its CTE) whose name, brand and status win, and the fallback -#}
+{%- set preferido = prioridad -%}
+{%- set alterno = 'csv' if prioridad == 'db' else 'db' -%}
+{%- set lados = {'db': 'versiones_db', 'csv': 'simetria_erp'} -%}
+{%- set tabla_preferida = lados[preferido] -%}
+{%- set tabla_alterna = lados[alterno] -%}
 
 with
 
@@ -120,27 +126,39 @@ versiones as (
     select
         cast(versiones_db.producto_id as {{ dbt.type_string() }}) as producto_id,
         cast(coalesce(versiones_db.sku, 'N/D') as {{ dbt.type_string() }}) as sku,
-        {%- if prioridad == 'db' %}
-        cast(coalesce(versiones_db.nombre_db, simetria_erp.nombre_csv, 'N/D') as {{ dbt.type_string() }}) as nombre,
-        cast(coalesce(
-            cast(coalesce(versiones_db.marca_id_db, simetria_erp.marca_id_csv) as {{ dbt.type_string() }}), 'N/D'
-        ) as {{ dbt.type_string() }}) as marca_id,
-        cast(coalesce(versiones_db.marca_db, simetria_erp.marca_csv, 'N/D') as {{ dbt.type_string() }}) as marca,
-        cast(coalesce(versiones_db.estado_db, simetria_erp.estado_csv, 'N/D') as {{ dbt.type_string() }}) as estado,
-        {%- else %}
-        cast(coalesce(simetria_erp.nombre_csv, versiones_db.nombre_db, 'N/D') as {{ dbt.type_string() }}) as nombre,
+        cast(
+            coalesce(
+                {{ tabla_preferida }}.nombre_{{ preferido }},
+                {{ tabla_alterna }}.nombre_{{ alterno }},
+                'N/D'
+            ) as {{ dbt.type_string() }}
+        ) as nombre,
         cast(coalesce(
             cast(
                 case
-                    when simetria_erp.marca_csv is not null then simetria_erp.marca_id_csv
-                    else versiones_db.marca_id_db
+                    when
+                        {{ tabla_preferida }}.marca_{{ preferido }} is not null
+                        or {{ tabla_preferida }}.marca_id_{{ preferido }} is not null
+                        then {{ tabla_preferida }}.marca_id_{{ preferido }}
+                    else {{ tabla_alterna }}.marca_id_{{ alterno }}
                 end as {{ dbt.type_string() }}
             ),
             'N/D'
         ) as {{ dbt.type_string() }}) as marca_id,
-        cast(coalesce(simetria_erp.marca_csv, versiones_db.marca_db, 'N/D') as {{ dbt.type_string() }}) as marca,
-        cast(coalesce(simetria_erp.estado_csv, versiones_db.estado_db, 'N/D') as {{ dbt.type_string() }}) as estado,
-        {%- endif %}
+        cast(
+            coalesce(
+                {{ tabla_preferida }}.marca_{{ preferido }},
+                {{ tabla_alterna }}.marca_{{ alterno }},
+                'N/D'
+            ) as {{ dbt.type_string() }}
+        ) as marca,
+        cast(
+            coalesce(
+                {{ tabla_preferida }}.estado_{{ preferido }},
+                {{ tabla_alterna }}.estado_{{ alterno }},
+                'N/D'
+            ) as {{ dbt.type_string() }}
+        ) as estado,
         cast(coalesce(versiones_db.tipo, 'N/D') as {{ dbt.type_string() }}) as tipo,
         cast(coalesce(versiones_db.estado_inventario, 'N/D') as {{ dbt.type_string() }}) as estado_inventario,
         coalesce(versiones_db.es_destacado, false) as es_destacado,

@@ -41,7 +41,7 @@ miembros as (
                 unidad_codigo
             ) as {{ dbt.type_string() }}
         ) as nombre,
-        cast(precision_predeterminada as integer) as precision,
+        cast(precision_predeterminada as integer) as precision_predeterminada,
         false as es_inferido
     from unidades
 
@@ -52,7 +52,7 @@ inferidos as (
     select distinct
         cast({{ generated_id('claves_referenciadas.clave') }} as {{ dbt.type_string() }}) as unidad_medida_id,
         cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast(null as integer) as precision,
+        cast(null as integer) as precision_predeterminada,
         true as es_inferido
     from claves_referenciadas
     left join miembros
@@ -68,7 +68,7 @@ miembro_desconocido as (
     select
         cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
         cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast(null as integer) as precision,
+        cast(null as integer) as precision_predeterminada,
         false as es_inferido
 
 ),
@@ -89,7 +89,7 @@ final as (
         {{ surrogate_key(['unidad_medida_id']) }} as unidad_medida_key,
         unidad_medida_id,
         nombre,
-        precision,
+        precision_predeterminada,
         es_inferido
     from unidos
 

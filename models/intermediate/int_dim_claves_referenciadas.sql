@@ -116,121 +116,214 @@ promociones_usadas as (
 referencias as (
 
     -- dim_cliente: Oro customer ids of orders, POS 'C…' codes and CRM associations
-    select 'cliente' as dimension, 'id' as tipo_clave, cast(cliente_id as {{ dbt.type_string() }}) as clave
+    select
+        'cliente' as dimension,
+        'id' as tipo_clave,
+        cast(cliente_id as {{ dbt.type_string() }}) as clave
     from ordenes
     union all
-    select 'cliente', 'id', cast(cliente_id as {{ dbt.type_string() }})
+    select
+        'cliente' as dimension,
+        'id' as tipo_clave,
+        cast(cliente_id as {{ dbt.type_string() }}) as clave
     from transacciones_tienda
     union all
-    select 'cliente', 'id', cast(cliente_id as {{ dbt.type_string() }})
+    select
+        'cliente' as dimension,
+        'id' as tipo_clave,
+        cast(cliente_id as {{ dbt.type_string() }}) as clave
     from asociaciones_de_oportunidades
 
     -- dim_usuario_cliente: the buyer of orders and the owner of payments
     union all
-    select 'usuario_cliente', 'id', cast(usuario_cliente_id as {{ dbt.type_string() }})
+    select
+        'usuario_cliente' as dimension,
+        'id' as tipo_clave,
+        cast(usuario_cliente_id as {{ dbt.type_string() }}) as clave
     from ordenes
     union all
-    select 'usuario_cliente', 'id', cast(usuario_cliente_id as {{ dbt.type_string() }})
+    select
+        'usuario_cliente' as dimension,
+        'id' as tipo_clave,
+        cast(usuario_cliente_id as {{ dbt.type_string() }}) as clave
     from transacciones_pago
 
     -- dim_producto: ids of order lines and stock levels, SKUs of POS lines
     union all
-    select 'producto', 'id', cast(producto_id as {{ dbt.type_string() }})
+    select
+        'producto' as dimension,
+        'id' as tipo_clave,
+        cast(producto_id as {{ dbt.type_string() }}) as clave
     from lineas_orden
     union all
-    select 'producto', 'id', cast(producto_id as {{ dbt.type_string() }})
+    select
+        'producto' as dimension,
+        'id' as tipo_clave,
+        cast(producto_id as {{ dbt.type_string() }}) as clave
     from niveles_inventario
     union all
-    select 'producto', 'sku', cast(sku as {{ dbt.type_string() }})
+    select
+        'producto' as dimension,
+        'sku' as tipo_clave,
+        cast(sku as {{ dbt.type_string() }}) as clave
     from transacciones_tienda
 
     -- dim_categoria, dim_marca: through the products the facts point to
     union all
-    select 'categoria', 'id', cast(categoria_id as {{ dbt.type_string() }})
+    select
+        'categoria' as dimension,
+        'id' as tipo_clave,
+        cast(categoria_id as {{ dbt.type_string() }}) as clave
     from productos
     union all
-    select 'marca', 'id', cast(marca_id as {{ dbt.type_string() }})
+    select
+        'marca' as dimension,
+        'id' as tipo_clave,
+        cast(marca_id as {{ dbt.type_string() }}) as clave
     from productos
 
     -- dim_unidad_medida: units of order lines and of stock levels
     union all
-    select 'unidad_medida', 'codigo', cast(unidad_codigo as {{ dbt.type_string() }})
+    select
+        'unidad_medida' as dimension,
+        'codigo' as tipo_clave,
+        cast(unidad_codigo as {{ dbt.type_string() }}) as clave
     from lineas_orden
     union all
-    select 'unidad_medida', 'codigo', cast(unidad_codigo as {{ dbt.type_string() }})
+    select
+        'unidad_medida' as dimension,
+        'codigo' as tipo_clave,
+        cast(unidad_codigo as {{ dbt.type_string() }}) as clave
     from precisiones_unidad
 
     -- dim_sitio_web
     union all
-    select 'sitio_web', 'id', cast(sitio_web_id as {{ dbt.type_string() }})
+    select
+        'sitio_web' as dimension,
+        'id' as tipo_clave,
+        cast(sitio_web_id as {{ dbt.type_string() }}) as clave
     from ordenes
 
     -- dim_canal: the channel codes of the sales targets
     union all
-    select 'canal', 'codigo', cast(canal as {{ dbt.type_string() }})
+    select
+        'canal' as dimension,
+        'codigo' as tipo_clave,
+        cast(canal as {{ dbt.type_string() }}) as clave
     from metas_ventas
 
     -- dim_moneda: every currency a money measure comes in
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from ordenes
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from lineas_orden
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from transacciones_pago
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from transacciones_tienda
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from oportunidades
     union all
-    select 'moneda', 'codigo', cast(moneda as {{ dbt.type_string() }})
+    select
+        'moneda' as dimension,
+        'codigo' as tipo_clave,
+        cast(moneda as {{ dbt.type_string() }}) as clave
     from metas_ventas
 
     -- dim_estado_orden: the internal status of the orders
     union all
-    select 'estado_orden', 'codigo', cast(estado_interno as {{ dbt.type_string() }})
+    select
+        'estado_orden' as dimension,
+        'codigo' as tipo_clave,
+        cast(estado_interno as {{ dbt.type_string() }}) as clave
     from ordenes
 
     -- dim_promocion: promotions (and coupons) applied to orders
     union all
-    select 'promocion', 'clave', cast(clave as {{ dbt.type_string() }})
+    select
+        'promocion' as dimension,
+        'clave' as tipo_clave,
+        cast(clave as {{ dbt.type_string() }}) as clave
     from promociones_usadas
 
     -- dim_almacen: stores of POS lines and of sales targets
     union all
-    select 'almacen', 'codigo', cast(sucursal_codigo as {{ dbt.type_string() }})
+    select
+        'almacen' as dimension,
+        'codigo' as tipo_clave,
+        cast(sucursal_codigo as {{ dbt.type_string() }}) as clave
     from transacciones_tienda
     union all
-    select 'almacen', 'codigo', cast(sucursal_codigo as {{ dbt.type_string() }})
+    select
+        'almacen' as dimension,
+        'codigo' as tipo_clave,
+        cast(sucursal_codigo as {{ dbt.type_string() }}) as clave
     from metas_ventas
 
     -- dim_empleado: owners of orders, payments and opportunities; target holders by email
     union all
-    select 'empleado', 'id', cast(usuario_propietario_id as {{ dbt.type_string() }})
+    select
+        'empleado' as dimension,
+        'id' as tipo_clave,
+        cast(usuario_propietario_id as {{ dbt.type_string() }}) as clave
     from ordenes
     union all
-    select 'empleado', 'id', cast(usuario_propietario_id as {{ dbt.type_string() }})
+    select
+        'empleado' as dimension,
+        'id' as tipo_clave,
+        cast(usuario_propietario_id as {{ dbt.type_string() }}) as clave
     from transacciones_pago
     union all
-    select 'empleado', 'id', cast(usuario_propietario_id as {{ dbt.type_string() }})
+    select
+        'empleado' as dimension,
+        'id' as tipo_clave,
+        cast(usuario_propietario_id as {{ dbt.type_string() }}) as clave
     from oportunidades
     union all
-    select 'empleado', 'email', cast(empleado_email as {{ dbt.type_string() }})
+    select
+        'empleado' as dimension,
+        'email' as tipo_clave,
+        cast(empleado_email as {{ dbt.type_string() }}) as clave
     from metas_ventas
 
     -- dim_cuenta, dim_contacto, dim_estado_oportunidad: the CRM pipeline
     union all
-    select 'cuenta', 'id', cast(cuenta_id as {{ dbt.type_string() }})
+    select
+        'cuenta' as dimension,
+        'id' as tipo_clave,
+        cast(cuenta_id as {{ dbt.type_string() }}) as clave
     from asociaciones_de_oportunidades
     union all
-    select 'contacto', 'id', cast(contacto_id as {{ dbt.type_string() }})
+    select
+        'contacto' as dimension,
+        'id' as tipo_clave,
+        cast(contacto_id as {{ dbt.type_string() }}) as clave
     from oportunidades
     union all
-    select 'estado_oportunidad', 'codigo', cast(estado as {{ dbt.type_string() }})
+    select
+        'estado_oportunidad' as dimension,
+        'codigo' as tipo_clave,
+        cast(estado as {{ dbt.type_string() }}) as clave
     from oportunidades
 
 ),

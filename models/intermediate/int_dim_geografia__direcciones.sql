@@ -151,13 +151,13 @@ resuelto as (
         con_pais.origen,
         con_pais.direccion_id,
         con_pais.pais_codigo,
+        con_pais.region_texto,
+        con_pais.ciudad,
         coalesce(
             con_pais.region_codigo,
             regiones_por_nombre.region_codigo,
             departamentos_por_nombre.region_codigo
-        ) as region_codigo,
-        con_pais.region_texto,
-        con_pais.ciudad
+        ) as region_codigo
     from con_pais
     left join regiones_por_nombre
         on

@@ -9,13 +9,17 @@
       nombre, marca, marca_id, estado
                        merged with the priority of var prioridad_simetria:
                        'db' (default) keeps Oro's value and falls back to
-                       the ERP's; 'csv' the other way round
+                       the ERP's; 'csv' the other way round (the brand id
+                       comes from the side whose brand is used)
       costo_unitario   always the ERP's (Oro has no cost)
     The ERP brand is a name: marca_id_csv is the Oro brand of that name.
     The status is harmonized to 'activo' / 'inactivo' (Oro: enabled /
     disabled). dim_producto applies the same priority per SCD2 version.
 -#}
 {%- set prioridad = prioridad_simetria() -%}
+{#- the side whose name, brand and status win, and the fallback -#}
+{%- set preferido = prioridad -%}
+{%- set alterno = 'csv' if prioridad == 'db' else 'db' -%}
 
 with
 
@@ -52,8 +56,8 @@ lado_db as (
     select
         productos.sku,
         productos.producto_id,
-        trim(productos.nombre) as nombre,
         productos.marca_id,
+        trim(productos.nombre) as nombre,
         trim(marcas.nombre) as marca,
         case lower(trim(productos.estado))
             when 'enabled' then 'activo'
@@ -70,15 +74,15 @@ lado_csv as (
 
     select
         productos_erp.sku,
-        trim(productos_erp.nombre) as nombre,
         marcas_por_nombre.marca_id,
+        productos_erp.costo_unitario,
+        trim(productos_erp.nombre) as nombre,
         trim(productos_erp.marca) as marca,
         case lower(trim(productos_erp.estado))
             when 'enabled' then 'activo'
             when 'disabled' then 'inactivo'
             else lower(trim(productos_erp.estado))
-        end as estado,
-        productos_erp.costo_unitario
+        end as estado
     from productos_erp
     left join marcas_por_nombre
         on {{ texto_normalizado('productos_erp.marca') }} = marcas_por_nombre.nombre_normalizado
@@ -88,13 +92,7 @@ lado_csv as (
 comparado as (
 
     select
-        coalesce(lado_db.sku, lado_csv.sku) as sku,
         lado_db.producto_id,
-        case
-            when lado_db.sku is not null and lado_csv.sku is not null then 'ambos'
-            when lado_db.sku is not null then 'solo_db'
-            else 'solo_csv'
-        end as estado_simetria,
         lado_db.nombre as nombre_db,
         lado_csv.nombre as nombre_csv,
         lado_db.marca_id as marca_id_db,
@@ -103,7 +101,13 @@ comparado as (
         lado_csv.marca as marca_csv,
         lado_db.estado as estado_db,
         lado_csv.estado as estado_csv,
-        lado_csv.costo_unitario
+        lado_csv.costo_unitario,
+        coalesce(lado_db.sku, lado_csv.sku) as sku,
+        case
+            when lado_db.sku is not null and lado_csv.sku is not null then 'ambos'
+            when lado_db.sku is not null then 'solo_db'
+            else 'solo_csv'
+        end as estado_simetria
     from lado_db
     full outer join lado_csv
         on lado_db.sku = lado_csv.sku
@@ -113,9 +117,7 @@ comparado as (
 final as (
 
     select
-        cast(sku as {{ dbt.type_string() }}) as sku,
         producto_id,
-        cast(estado_simetria as {{ dbt.type_string() }}) as estado_simetria,
         nombre_db,
         nombre_csv,
         marca_id_db,
@@ -125,31 +127,30 @@ final as (
         estado_db,
         estado_csv,
         costo_unitario,
+        cast(sku as {{ dbt.type_string() }}) as sku,
+        cast(estado_simetria as {{ dbt.type_string() }}) as estado_simetria,
         coalesce(
             estado_simetria = 'ambos'
-            and {{ texto_normalizado('nombre_db') }} <> {{ texto_normalizado('nombre_csv') }},
+            and {{ texto_normalizado('nombre_db') }} != {{ texto_normalizado('nombre_csv') }},
             false
         ) as difiere_nombre,
         coalesce(
             estado_simetria = 'ambos'
-            and {{ texto_normalizado('marca_db') }} <> {{ texto_normalizado('marca_csv') }},
+            and {{ texto_normalizado('marca_db') }} != {{ texto_normalizado('marca_csv') }},
             false
         ) as difiere_marca,
         coalesce(
-            estado_simetria = 'ambos' and estado_db <> estado_csv,
+            estado_simetria = 'ambos' and estado_db != estado_csv,
             false
         ) as difiere_estado,
-        {%- if prioridad == 'db' %}
-        coalesce(nombre_db, nombre_csv) as nombre,
-        coalesce(marca_db, marca_csv) as marca,
-        coalesce(marca_id_db, marca_id_csv) as marca_id,
-        coalesce(estado_db, estado_csv) as estado,
-        {%- else %}
-        coalesce(nombre_csv, nombre_db) as nombre,
-        coalesce(marca_csv, marca_db) as marca,
-        case when marca_csv is not null then marca_id_csv else marca_id_db end as marca_id,
-        coalesce(estado_csv, estado_db) as estado,
-        {%- endif %}
+        coalesce(nombre_{{ preferido }}, nombre_{{ alterno }}) as nombre,
+        coalesce(marca_{{ preferido }}, marca_{{ alterno }}) as marca,
+        case
+            when marca_{{ preferido }} is not null or marca_id_{{ preferido }} is not null
+                then marca_id_{{ preferido }}
+            else marca_id_{{ alterno }}
+        end as marca_id,
+        coalesce(estado_{{ preferido }}, estado_{{ alterno }}) as estado,
         cast('{{ prioridad }}' as {{ dbt.type_string() }}) as prioridad_aplicada
     from comparado
 
