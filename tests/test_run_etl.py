@@ -1,0 +1,34 @@
+"""`python run_etl.py` end to end on a throwaway project: phases, summary, metrics, reports, logs."""
+from __future__ import annotations
+
+import json
+
+
+def test_full_run_reports_metrics_and_logs(project):
+    project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+    project.generate(scale=0.1)
+    out = project.run("run").stdout
+    for phase in ("1/5 Extract", "2/5 Validate and populate", "3/5 Dimensions", "4/5 Facts", "5/5 Final checks",
+                  "Summary"):
+        assert phase in out, out
+    assert "status       SUCCESS" in out
+
+    runs = sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"))
+    metrics = json.loads(runs[-1].read_text())
+    assert metrics["status"] == "success" and metrics["records_extracted"] > 3000
+    assert metrics["tests_failed"] == 0 and metrics["tests_passed"] > 100
+    assert metrics["peak_memory_mb"] > 0 and metrics["duration_s"] > 0
+    row = project.warehouse_query(f"select status, records_extracted from audit.etl_runs "
+                                  f"where run_id = '{metrics['run_id']}'")
+    assert row == [("success", metrics["records_extracted"])]
+
+    report = json.loads((project.tmp / "reports" / "validation" / "stg_orocommerce__orders.json").read_text())
+    assert set(report) >= {"source", "original_rows", "final_rows", "rows_added", "validations", "populations"}
+    n_orders = project.source_query("orocommerce", "select count(*) from oro_order")[0][0]
+    assert report["source"] == "raw_orocommerce.oro_order" and report["original_rows"] == n_orders
+    assert report["validations"] and all(v["status"] in ("pass", "warn", "fail", "error") for v in report["validations"])
+    assert any(p["filled"] > 0 for f in (project.tmp / "reports" / "validation").glob("*.json")
+               for p in json.loads(f.read_text())["populations"])
+
+    for sub, stem in (("etl", "ETLOrchestrator_"), ("audit", "audit_"), ("errors", "errors_")):
+        assert list((project.tmp / "logs" / sub).glob(stem + "*.log")), sub
