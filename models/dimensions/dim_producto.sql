@@ -97,7 +97,7 @@ versiones_db as (
         versiones_numeradas.categoria_id,
         categorias.nombre as categoria,
         precisiones_unidad.unidad_codigo,
-        precisiones_unidad.precision as precision_unidad,
+        precisiones_unidad.decimales as precision_unidad,
         versiones_numeradas.numero_version,
         case
             when versiones_numeradas.numero_version > 1
