@@ -1,0 +1,147 @@
+{#-
+    Helpers of the fact models (models/facts, models/intermediate/int_fact_*):
+    currency conversion, date keys, dimension keys (unknown and inferred
+    members) and the incremental window. Documented in macros/_hechos.yml.
+-#}
+
+
+{#-
+    convertir_a_usd(monto, moneda, tasa_usd)
+
+    The amount in USD: as-is when the currency is USD, else amount x rate
+    (USD per one unit of the currency), rounded to 4 decimals. Null when the
+    amount is null or no rate is known. `tasa_usd` is the as-of rate of the
+    fact's day: join int_fact_tasas_cambio_diarias on (fecha, moneda).
+-#}
+{% macro convertir_a_usd(monto, moneda, tasa_usd) -%}
+    cast(
+        round(
+            case
+                when upper({{ moneda }}) = 'USD' then ({{ monto }})
+                else ({{ monto }}) * ({{ tasa_usd }})
+            end,
+            4
+        ) as decimal(19, 4)
+    )
+{%- endmacro %}
+
+
+{#-
+    fecha_a_clave(fecha)
+
+    The dim_fecha key of a date: the integer yyyymmdd, or -1 (the unknown
+    member) when the date is null or outside dim_fecha's range
+    (vars fecha_inicio .. fecha_fin).
+-#}
+{% macro fecha_a_clave(fecha) -%}
+    {%- set inicio = var('fecha_inicio', '2024-01-01') | string -%}
+    {%- set fin = var('fecha_fin', '2027-12-31') | string -%}
+    case
+        when cast({{ fecha }} as date) between cast('{{ inicio }}' as date) and cast('{{ fin }}' as date)
+            then cast(
+                extract(year from cast({{ fecha }} as date)) * 10000
+                + extract(month from cast({{ fecha }} as date)) * 100
+                + extract(day from cast({{ fecha }} as date))
+                as integer
+            )
+        else -1
+    end
+{%- endmacro %}
+
+
+{#-
+    fecha_local(timestamp_utc)
+
+    The El Salvador calendar day (UTC-6 all year, no daylight saving time)
+    of a UTC timestamp: Oro timestamps are UTC, the POS exports local time,
+    and every fact is dated by the local day.
+-#}
+{% macro fecha_local(timestamp_utc) -%}
+    cast({{ dbt.dateadd('hour', -6, timestamp_utc) }} as date)
+{%- endmacro %}
+
+
+{#- clave_desconocida(): key of the unknown member (business key 'N/D') of every dimension. -#}
+{% macro clave_desconocida() -%}
+    {{ surrogate_key(["'N/D'"]) }}
+{%- endmacro %}
+
+
+{#-
+    id_inferido(id)
+
+    The business key of the inferred member a dimension creates for a source
+    key it has not seen: the population_rules prefix (AUTO_) + the key.
+-#}
+{% macro id_inferido(id) -%}
+    {{ dbt.concat(["'" ~ population_rules().prefix ~ "'", 'cast(' ~ id ~ ' as ' ~ dbt.type_string() ~ ')']) }}
+{%- endmacro %}
+
+
+{#-
+    clave_dimension(id, clave_encontrada)
+
+    Surrogate key of a non-SCD2 dimension for a fact's source key `id`:
+      - id null                      -> the unknown member;
+      - id found in the dimension    -> its key (`clave_encontrada`: the key
+                                        column of a left join of the dimension
+                                        on its business key, null when absent);
+      - id absent from the dimension -> the inferred member, key of
+                                        id_inferido(id).
+-#}
+{% macro clave_dimension(id, clave_encontrada) -%}
+    case
+        when {{ id }} is null then {{ clave_desconocida() }}
+        when {{ clave_encontrada }} is not null then {{ clave_encontrada }}
+        else {{ surrogate_key([id_inferido(id)]) }}
+    end
+{%- endmacro %}
+
+
+{#-
+    es_miembro_inferido(id, clave_encontrada)
+
+    True when clave_dimension(id, clave_encontrada) is an inferred member:
+    the fact row is reprocessed by later incremental runs until the
+    dimension knows the key.
+-#}
+{% macro es_miembro_inferido(id, clave_encontrada) -%}
+    ({{ id }} is not null and {{ clave_encontrada }} is null)
+{%- endmacro %}
+
+
+{#-
+    inicio_ventana_incremental(columna)
+
+    Start of the window an incremental fact reprocesses: the latest value
+    of `columna` already in the fact minus var('lookback_days') days, or the
+    far past when the fact is empty (so an empty target fills). A scalar
+    subquery on {{ this }}: use it inside `{% if is_incremental() %}`.
+-#}
+{% macro inicio_ventana_incremental(columna) -%}
+    (
+        select
+            {{ dbt.dateadd(
+                'day',
+                -1 * (var('lookback_days', 3) | int),
+                'coalesce(max(' ~ columna ~ "), cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ '))'
+            ) }}
+        from {{ this }}
+    )
+{%- endmacro %}
+
+
+{#-
+    canal_de_orden(origen_entidad_clase)
+
+    dim_canal code of an Oro order: `web` when the order came from a
+    storefront checkout (source entity Oro\Bundle\CheckoutBundle\...\Checkout:
+    the customer placed it), `televentas` otherwise (entered or converted
+    from a quote by a back-office user).
+-#}
+{% macro canal_de_orden(origen_entidad_clase) -%}
+    case
+        when {{ origen_entidad_clase }} like '%CheckoutBundle%' then 'web'
+        else 'televentas'
+    end
+{%- endmacro %}
