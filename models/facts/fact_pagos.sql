@@ -1,0 +1,171 @@
+{#-
+    fact_pagos: one row per Oro payment transaction (authorize, capture,
+    invoice, purchase, cancel...), from int_fact_pagos; transactions without
+    a valid amount are counted in int_fact_rechazos instead. The customer is
+    the order's, point-in-time (the version valid when the transaction was
+    registered). Incremental on the transaction's (or its order's) update
+    time with var lookback_days, plus the rows still provisional.
+-#}
+{{ config(
+    unique_key='pago_key',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail'
+) }}
+
+{%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
+{%- set futuro_lejano = "cast('9999-12-31 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
+
+with
+
+pagos as (
+
+    select * from {{ ref('int_fact_pagos') }}
+
+),
+
+tasas_cambio as (
+
+    select * from {{ ref('int_fact_tasas_cambio_diarias') }}
+
+),
+
+dim_cliente as (
+
+    select * from {{ ref('dim_cliente') }}
+
+),
+
+dim_metodo_pago as (
+
+    select * from {{ ref('dim_metodo_pago') }}
+
+),
+
+dim_moneda as (
+
+    select * from {{ ref('dim_moneda') }}
+
+),
+
+dim_sitio_web as (
+
+    select * from {{ ref('dim_sitio_web') }}
+
+),
+
+dim_canal as (
+
+    select * from {{ ref('dim_canal') }}
+
+),
+
+pagos_a_cargar as (
+
+    select pagos.*
+    from pagos
+    where
+        pagos.motivo_rechazo is null
+        {% if is_incremental() -%}
+            and (
+                pagos.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
+                or pagos.pago_id in (
+                    select anterior.pago_id
+                    from {{ this }} as anterior
+                    where anterior.es_provisional
+                )
+            )
+        {%- endif %}
+
+),
+
+-- SCD2 versions: the first version of a customer also covers the time before it
+versiones_cliente as (
+
+    select
+        cliente_key,
+        cliente_id,
+        case
+            when valido_desde = min(valido_desde) over (partition by cliente_id)
+                then {{ pasado_lejano }}
+            else cast(valido_desde as {{ dbt.type_timestamp() }})
+        end as vigente_desde,
+        coalesce(cast(valido_hasta as {{ dbt.type_timestamp() }}), {{ futuro_lejano }}) as vigente_hasta
+    from dim_cliente
+
+),
+
+claves as (
+
+    select
+        pagos_a_cargar.*,
+        {{ fecha_a_clave('pagos_a_cargar.fecha_pago') }} as fecha_key,
+        cliente.cliente_key as cliente_key_encontrada,
+        cliente_inferido.cliente_key as cliente_key_inferida,
+        dim_metodo_pago.metodo_pago_key as metodo_pago_key_encontrada,
+        dim_moneda.moneda_key as moneda_key_encontrada,
+        dim_sitio_web.sitio_web_key as sitio_web_key_encontrada,
+        dim_canal.canal_key as canal_key_encontrada,
+        tasas_cambio.tasa_usd
+    from pagos_a_cargar
+    left join versiones_cliente as cliente
+        on
+            pagos_a_cargar.cliente_id = cliente.cliente_id
+            and pagos_a_cargar.registrado_at >= cliente.vigente_desde
+            and pagos_a_cargar.registrado_at < cliente.vigente_hasta
+    left join versiones_cliente as cliente_inferido
+        on
+            {{ id_inferido('pagos_a_cargar.cliente_id') }} = cliente_inferido.cliente_id
+            and pagos_a_cargar.registrado_at >= cliente_inferido.vigente_desde
+            and pagos_a_cargar.registrado_at < cliente_inferido.vigente_hasta
+    left join dim_metodo_pago
+        on pagos_a_cargar.metodo_pago_codigo = dim_metodo_pago.metodo_pago_id
+    left join dim_moneda
+        on pagos_a_cargar.moneda = dim_moneda.moneda_id
+    left join dim_sitio_web
+        on pagos_a_cargar.sitio_web_id = dim_sitio_web.sitio_web_id
+    left join dim_canal
+        on pagos_a_cargar.canal_codigo = dim_canal.canal_id
+    left join tasas_cambio
+        on
+            pagos_a_cargar.fecha_pago = tasas_cambio.fecha
+            and pagos_a_cargar.moneda = tasas_cambio.moneda
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['pago_id']) }} as pago_key,
+        pago_id,
+        referencia,
+        numero_documento,
+        fecha_key,
+        case
+            when cliente_id is null then {{ clave_desconocida() }}
+            else coalesce(cliente_key_encontrada, cliente_key_inferida)
+        end as cliente_key,
+        {{ clave_dimension('metodo_pago_codigo', 'metodo_pago_key_encontrada') }} as metodo_pago_key,
+        {{ clave_dimension('moneda', 'moneda_key_encontrada') }} as moneda_key,
+        {{ clave_dimension('sitio_web_id', 'sitio_web_key_encontrada') }} as sitio_web_key,
+        {{ clave_dimension('canal_codigo', 'canal_key_encontrada') }} as canal_key,
+        accion,
+        es_exitoso,
+        es_activo,
+        monto,
+        case when upper(moneda) = 'USD' then 1 else tasa_usd end as tasa_usd,
+        {{ convertir_a_usd('monto', 'moneda', 'tasa_usd') }} as monto_usd,
+        (
+            (cliente_id is not null and cliente_key_encontrada is null)
+            or {{ es_miembro_inferido('metodo_pago_codigo', 'metodo_pago_key_encontrada') }}
+            or {{ es_miembro_inferido('moneda', 'moneda_key_encontrada') }}
+            or {{ es_miembro_inferido('sitio_web_id', 'sitio_web_key_encontrada') }}
+            or {{ es_miembro_inferido('canal_codigo', 'canal_key_encontrada') }}
+            or (upper(moneda) != 'USD' and tasa_usd is null)
+        ) as es_provisional,
+        registrado_at,
+        actualizado_at
+    from claves
+
+)
+
+select * from final
