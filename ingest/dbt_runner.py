@@ -58,7 +58,8 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         else:
             log.info(line)
 
-    full = [*args, "--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
+    # unit tests are development checks (run by the test suite with `dbt test`), not part of a load
+    full = [*args, "--exclude-resource-type", "unit_test", "--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
             "--vars", json.dumps(dbt_vars), "--log-path", str(root / "logs" / "dbt"),
             "--log-level", "none", "--log-level-file", "info"]
     res = dbtRunner(callbacks=[on_event]).invoke(full)

@@ -140,12 +140,17 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
 def transform_steps(select: str | None) -> list[tuple[str, list[str]]]:
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
+    # Each phase builds what the earlier ones did not; a test runs in the phase where the last
+    # of its parents is built (indirect selection "buildable"), so every test runs exactly once.
+    staged = ["resource_type:seed", "path:models/staging", "path:snapshots"]
+    buildable = ["--indirect-selection", "buildable"]
     return [
-        ("Validate and populate (staging)", ["build", "--select", "resource_type:seed", "path:models/staging",
-                                             "path:models/intermediate", "path:snapshots"]),
-        ("Dimensions", ["build", "--select", "path:models/dimensions"]),
-        ("Facts", ["build", "--select", "path:models/facts"]),
-        ("Final checks", ["build", "--select", "path:models/audit", "source:*"]),
+        ("Validate and populate (staging)", ["build", "--select", *staged, *buildable]),
+        ("Dimensions", ["build", "--select", "+path:models/dimensions", "--exclude", *staged, *buildable]),
+        ("Facts", ["build", "--select", "+path:models/facts", "--exclude", "+path:models/dimensions", *staged,
+                   *buildable]),
+        ("Final checks", ["build", "--exclude", "+path:models/facts", "+path:models/dimensions", *staged,
+                          *buildable]),
     ]
 
 
