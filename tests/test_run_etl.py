@@ -32,3 +32,36 @@ def test_full_run_reports_metrics_and_logs(project):
 
     for sub, stem in (("etl", "ETLOrchestrator_"), ("audit", "audit_"), ("errors", "errors_")):
         assert list((project.tmp / "logs" / sub).glob(stem + "*.log")), sub
+
+
+def test_unit_tests_and_dbt_commands_as_documented(project):
+    """`dbt test` validates without building; unit tests (SCD2, currency, population, inferred members,
+    incremental filters) pass on a built warehouse; `dbt build --select dimensions` works as written."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+    project.generate(scale=0.1)
+    project.run("run")
+    dbt = str(Path(sys.executable).with_name("dbt"))
+
+    def dbt_cmd(*args):
+        proc = subprocess.run([dbt, *args, "--target", project.target], cwd=ROOT, env=project.env,
+                              capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, proc.stdout[-5000:]
+        return proc.stdout
+
+    out = dbt_cmd("test", "--select", "test_type:unit")
+    assert "PASS=" in out and "ERROR=0" in out and "FAIL=0" in out
+    tables_before = project.warehouse_query(
+        "select count(*) from information_schema.tables where table_schema in ('dw', 'staging', 'audit')")
+    out = dbt_cmd("test", "--exclude-resource-type", "unit_test")
+    assert "FAIL=0" in out and "ERROR=0" in out
+    assert project.warehouse_query(
+        "select count(*) from information_schema.tables where table_schema in ('dw', 'staging', 'audit')"
+    ) == tables_before, "dbt test must not build anything"
+    out = dbt_cmd("build", "--select", "dimensions", "--exclude-resource-type", "unit_test")
+    assert "dim_cliente" in out and "ERROR=0" in out
