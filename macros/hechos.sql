@@ -111,14 +111,17 @@
 
 
 {#-
-    inicio_ventana_incremental(columna)
+    inicio_ventana_incremental(columna, condicion=none)
 
     Start of the window an incremental fact reprocesses: the latest value
-    of `columna` already in the fact minus var('lookback_days') days, or the
-    far past when the fact is empty (so an empty target fills). A scalar
-    subquery on {{ this }}: use it inside `{% if is_incremental() %}`.
+    of `columna` already in the fact (among its rows matching the SQL
+    `condicion`, when given) minus var('lookback_days') days, or the far
+    past when there is none (so an empty target fills). A scalar subquery
+    on {{ this }}: use it inside `{% if is_incremental() %}`. The condition
+    keeps apart cursors that run on different clocks (e.g. Oro update times
+    and POS load times in fact_ventas).
 -#}
-{% macro inicio_ventana_incremental(columna) -%}
+{% macro inicio_ventana_incremental(columna, condicion=none) -%}
     (
         select
             {{ dbt.dateadd(
@@ -127,6 +130,9 @@
                 'coalesce(max(' ~ columna ~ "), cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ '))'
             ) }}
         from {{ this }}
+        {%- if condicion is not none %}
+            where {{ condicion }}
+        {%- endif %}
     )
 {%- endmacro %}
 

@@ -81,6 +81,7 @@ oportunidades_a_cargar as (
         {% if is_incremental() -%}
             and (
                 oportunidades.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
+                or oportunidades.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
                 or oportunidades.oportunidad_id in (
                     select anterior.oportunidad_id
                     from {{ this }} as anterior
@@ -201,7 +202,8 @@ final as (
             or (upper(moneda_presupuesto) != 'USD' and tasa_usd_presupuesto is null)
         ) as es_provisional,
         creada_at,
-        actualizado_at
+        actualizado_at,
+        cargado_at
     from claves
 
 )

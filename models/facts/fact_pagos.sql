@@ -68,6 +68,7 @@ pagos_a_cargar as (
         {% if is_incremental() -%}
             and (
                 pagos.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
+                or pagos.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
                 or pagos.pago_id in (
                     select anterior.pago_id
                     from {{ this }} as anterior
@@ -163,7 +164,8 @@ final as (
             or (upper(moneda) != 'USD' and tasa_usd is null)
         ) as es_provisional,
         registrado_at,
-        actualizado_at
+        actualizado_at,
+        cargado_at
     from claves
 
 )

@@ -135,7 +135,13 @@ lineas as (
         ventas_lineas.motivo_rechazo is null
         {% if is_incremental() -%}
             and (
-                ventas_lineas.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
+                -- Oro update times and POS load times are different clocks: a window each
+                (
+                    ventas_lineas.origen = 'oro'
+                    and ventas_lineas.actualizado_at
+                    >= {{ inicio_ventana_incremental('actualizado_at', "origen = 'oro'") }}
+                )
+                or ventas_lineas.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
                 or ventas_lineas.venta_id in (
                     select anterior.venta_id
                     from {{ this }} as anterior
@@ -338,7 +344,8 @@ final as (
             or (upper(moneda) != 'USD' and tasa_usd is null)
         ) as es_provisional,
         vendido_at,
-        actualizado_at
+        actualizado_at,
+        cargado_at
     from claves
 
 )

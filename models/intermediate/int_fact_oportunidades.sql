@@ -75,6 +75,8 @@ final as (
             fecha_local('oportunidades.created_at'), fecha_local('oportunidades.cerrada_at'), 'day'
         ) }} as dias_a_cierre,
         oportunidades.updated_at as actualizado_at,
+        -- the load clock (customer associations are extracted whole every run: left out)
+        oportunidades._cargado_at as cargado_at,
         case
             when oportunidades.created_at is null then 'fecha_creacion_nula'
         end as motivo_rechazo

@@ -45,6 +45,10 @@ final as (
             transacciones.updated_at,
             coalesce(ordenes.updated_at, {{ pasado_lejano }})
         ) as actualizado_at,
+        greatest(
+            transacciones._cargado_at,
+            coalesce(ordenes._cargado_at, {{ pasado_lejano }})
+        ) as cargado_at,
         case
             when transacciones.monto is null then 'monto_invalido'
         end as motivo_rechazo

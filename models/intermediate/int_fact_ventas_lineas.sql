@@ -54,6 +54,7 @@ final as (
         monto_impuesto,
         costo_total,
         actualizado_at,
+        cargado_at,
         motivo_rechazo
     from ventas_oro
     union all
@@ -90,6 +91,7 @@ final as (
         monto_impuesto,
         costo_total,
         actualizado_at,
+        cargado_at,
         motivo_rechazo
     from ventas_tienda
 

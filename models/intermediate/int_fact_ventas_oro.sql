@@ -150,7 +150,8 @@ descuentos_promocion as (
             'promociones_aplicadas.promocion_id', 'cupon_de_promocion.cupon_id'
         ) }} as promocion_clave,
         descuentos_aplicados.monto,
-        greatest(descuentos_aplicados.updated_at, promociones_aplicadas.updated_at) as updated_at
+        greatest(descuentos_aplicados.updated_at, promociones_aplicadas.updated_at) as updated_at,
+        greatest(descuentos_aplicados._cargado_at, promociones_aplicadas._cargado_at) as cargado_at
     from descuentos_aplicados
     inner join promociones_aplicadas
         on descuentos_aplicados.promocion_aplicada_id = promociones_aplicadas.promocion_aplicada_id
@@ -171,6 +172,7 @@ descuento_por_linea as (
         promocion_clave,
         sum(monto) over (partition by linea_orden_id) as monto_descuento_linea,
         max(updated_at) over (partition by linea_orden_id) as updated_at,
+        max(cargado_at) over (partition by linea_orden_id) as cargado_at,
         row_number() over (
             partition by linea_orden_id order by monto desc, promocion_clave asc
         ) as orden_promocion
@@ -186,13 +188,15 @@ descuento_por_orden as (
         orden_id,
         sum(monto) as monto_descuento_orden,
         max(promocion_clave) as promocion_clave,
-        max(updated_at) as updated_at
+        max(updated_at) as updated_at,
+        max(cargado_at) as cargado_at
     from (
         select
             orden_id,
             monto,
             promocion_clave,
-            updated_at
+            updated_at,
+            cargado_at
         from descuentos_promocion
         where linea_orden_id is null
         union all
@@ -200,7 +204,9 @@ descuento_por_orden as (
             orden_id,
             monto,
             cast(null as {{ dbt.type_string() }}) as promocion_clave,
-            cast(null as {{ dbt.type_timestamp() }}) as updated_at
+            cast(null as {{ dbt.type_timestamp() }}) as updated_at,
+            -- manual discounts are extracted whole every run: their load time says nothing
+            cast(null as {{ dbt.type_timestamp() }}) as cargado_at
         from descuentos_orden
     ) as descuentos
     group by orden_id
@@ -214,6 +220,7 @@ metodo_pago_de_orden as (
         orden_id,
         metodo_pago,
         max(updated_at) over (partition by orden_id) as updated_at,
+        max(_cargado_at) over (partition by orden_id) as cargado_at,
         row_number() over (partition by orden_id order by transaccion_pago_id) as orden_transaccion
     from transacciones
     where orden_id is not null
@@ -263,7 +270,16 @@ lineas_con_orden as (
             coalesce(descuento_por_linea.updated_at, {{ pasado_lejano }}),
             coalesce(descuento_por_orden.updated_at, {{ pasado_lejano }}),
             coalesce(metodo_pago_de_orden.updated_at, {{ pasado_lejano }})
-        ) as actualizado_at
+        ) as actualizado_at,
+        -- the load clock (the order-line link table is extracted whole every run: left out)
+        greatest(
+            lineas._cargado_at,
+            coalesce(ordenes._cargado_at, {{ pasado_lejano }}),
+            coalesce(direcciones._cargado_at, {{ pasado_lejano }}),
+            coalesce(descuento_por_linea.cargado_at, {{ pasado_lejano }}),
+            coalesce(descuento_por_orden.cargado_at, {{ pasado_lejano }}),
+            coalesce(metodo_pago_de_orden.cargado_at, {{ pasado_lejano }})
+        ) as cargado_at
     from lineas
     left join orden_de_linea
         on lineas.linea_orden_id = orden_de_linea.linea_orden_id
@@ -372,6 +388,7 @@ final as (
         ) as monto_impuesto,
         cast(round(costo_unitario * factor_conversion * cantidad, 4) as decimal(19, 4)) as costo_total,
         actualizado_at,
+        cargado_at,
         case
             when orden_id is null then 'linea_sin_orden'
             when cantidad is null then 'cantidad_nula'

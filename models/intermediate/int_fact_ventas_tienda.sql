@@ -139,6 +139,7 @@ final as (
         ) as monto_impuesto,
         cast(round(costo_unitario * cantidad, 4) as decimal(19, 4)) as costo_total,
         _cargado_at as actualizado_at,
+        _cargado_at as cargado_at,
         case
             when linea is null then 'linea_invalida'
             when fecha_venta is null then 'fecha_invalida'
