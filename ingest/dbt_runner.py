@@ -23,7 +23,6 @@ class DbtResult:
     ok: bool
     counts: dict[str, int] = field(default_factory=dict)   # status -> nodes
     built: dict[str, int] = field(default_factory=dict)    # resource type -> nodes built
-    rows: int = 0                                           # rows affected, where the adapter reports it
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     results: list = field(default_factory=list)
@@ -77,8 +76,5 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         if status == "success":
             rtype = r.node.resource_type
             out.built[str(rtype)] = out.built.get(str(rtype), 0) + 1
-            rows = getattr(r.adapter_response, "get", lambda *_: None)("rows_affected")
-            if isinstance(rows, int) and rows > 0:
-                out.rows += rows
     out.ok = bool(res.success)
     return out

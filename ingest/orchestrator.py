@@ -34,13 +34,13 @@ class RunMetrics:
     records_rejected: int = 0
     records_failed: int = 0
     nodes_built: int = 0
-    rows_built: int = 0
     tests_passed: int = 0
     tests_warned: int = 0
     tests_failed: int = 0
     success_rate: float = 0.0
     tables: dict = field(default_factory=dict)
     reports: list = field(default_factory=list)
+    dw_rows: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     peak_memory_mb: float = 0.0
@@ -168,7 +168,6 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
         metrics.nodes_built += built
-        metrics.rows_built += res.rows
         metrics.tests_passed += res.counts.get("pass", 0)
         metrics.tests_warned += res.counts.get("warn", 0)
         metrics.tests_failed += res.counts.get("fail", 0) + res.counts.get("error", 0)
@@ -183,7 +182,12 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         ok = ok and res.ok
         all_results.extend(res.results)
     if all_results:
-        from ingest.reports import write_validation_reports
+        from ingest.reports import warehouse_row_counts, write_validation_reports
+
+        try:
+            metrics.dw_rows = warehouse_row_counts(wh)
+        except Exception as exc:  # noqa: BLE001
+            log.warning(f"  could not count the warehouse rows: {exc}")
 
         try:
             paths = write_validation_reports(cfg.root, cfg.report_dir, wh, all_results)
@@ -276,7 +280,14 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
     log.info(f"  status       {m.status.upper()}  ({m.duration_s:.1f} s, peak memory {m.peak_memory_mb:,.0f} MB)")
     log.info(f"  extracted    {m.records_extracted:,} rows" +
              (f" ({m.records_rejected:,} malformed CSV lines kept for review)" if m.records_rejected else ""))
-    log.info(f"  built        {m.nodes_built} dbt nodes" + (f", {m.rows_built:,} rows written" if m.rows_built else ""))
+    log.info(f"  built        {m.nodes_built} dbt nodes (models, snapshots, seeds)")
+    if m.dw_rows:
+        dims = {k: v for k, v in m.dw_rows.items() if k.startswith("dim_")}
+        facts = {k: v for k, v in m.dw_rows.items() if k.startswith("fact_")}
+        log.info(f"  warehouse    dw: {len(dims)} dimensions ({sum(dims.values()):,} rows), "
+                 f"{len(facts)} facts ({sum(facts.values()):,} rows)")
+        for name, n in facts.items():
+            log.info(f"                 {name:<24} {n:>12,} rows")
     log.info(f"  checks       {m.tests_passed} passed, {m.tests_warned} warned, {m.tests_failed} failed")
     for e in m.errors[:20]:
         log.info(f"  failure      {e}")

@@ -111,3 +111,15 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
     finally:
         con.close()
     return written
+
+
+def warehouse_row_counts(wh, schema: str = "dw") -> dict[str, int]:
+    """Rows in every table of a warehouse schema (the dimensions and facts after a build)."""
+    con = _Warehouse(wh)
+    try:
+        names = [r[0] for r in con.query(
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{schema}' and table_type = 'BASE TABLE' order by table_name")]
+        return {n: int(con.query(f'select count(*) from "{schema}"."{n}"')[0][0]) for n in names}
+    finally:
+        con.close()

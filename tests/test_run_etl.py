@@ -65,3 +65,16 @@ def test_unit_tests_and_dbt_commands_as_documented(project):
     ) == tables_before, "dbt test must not build anything"
     out = dbt_cmd("build", "--select", "dimensions", "--exclude-resource-type", "unit_test")
     assert "dim_cliente" in out and "ERROR=0" in out
+    dbt_cmd("docs", "generate")
+    import json
+
+    manifest = json.loads((project.tmp / "dbt_target" / "manifest.json").read_text())
+    catalog = json.loads((project.tmp / "dbt_target" / "catalog.json").read_text())
+    assert (project.tmp / "dbt_target" / "index.html").stat().st_size > 100_000
+    fact = manifest["nodes"]["model.puntafina.fact_ventas"]
+    assert any(p.startswith("model.puntafina.dim_") for p in fact["depends_on"]["nodes"]) or any(
+        p.startswith("model.puntafina.int_fact_") for p in fact["depends_on"]["nodes"])
+    assert "model.puntafina.fact_ventas" in catalog["nodes"]
+    undocumented = [n["name"] for n in manifest["nodes"].values()
+                    if n["resource_type"] in ("model", "snapshot", "seed") and not n["description"]]
+    assert not undocumented, undocumented
