@@ -26,14 +26,22 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 COMMANDS = ("run", "ingest", "validate", "setup", "populate-csv")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """--config / --target, accepted before or after the command. Subcommands leave a value
+    given before them alone (their own default is 'not given')."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="etl_config.yaml to use (default: ./etl_config.yaml if present)")
-    common.add_argument("--target", choices=("duckdb", "postgres"),
-                        default=os.environ.get("PUNTAFINA_TARGET", "duckdb"),
+    target_default = os.environ.get("PUNTAFINA_TARGET", "duckdb") if defaults else argparse.SUPPRESS
+    common.add_argument("--config", metavar="PATH", default=None if defaults else argparse.SUPPRESS,
+                        help="etl_config.yaml to use (default: ./etl_config.yaml if present)")
+    common.add_argument("--target", choices=("duckdb", "postgres"), default=target_default,
                         help="warehouse target (default duckdb, or $PUNTAFINA_TARGET)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common(defaults=False)
     p = argparse.ArgumentParser(prog="run_etl.py", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, parents=[common])
+                                formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_common(True)])
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, hlp in (("run", "extract then build the warehouse (default)"),
                       ("ingest", "extract only: sources -> raw schemas")):

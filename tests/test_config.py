@@ -113,3 +113,17 @@ def test_env_defaults_and_values(monkeypatch, tmp_path):
 def test_shipped_config_is_valid():
     cfg = load_config(ROOT / "etl_config.yaml")
     assert cfg.batch["chunk_size"] > 0 and cfg["loading"]["strategy"] == "incremental"
+
+
+@pytest.mark.parametrize("argv, target, config", [
+    (["--target", "postgres", "setup"], "postgres", None),
+    (["setup", "--target", "postgres"], "postgres", None),
+    (["--config", "y.yaml", "ingest", "--target", "postgres"], "postgres", "y.yaml"),
+    (["run"], "duckdb", None),
+])
+def test_options_before_or_after_the_command(argv, target, config, monkeypatch):
+    monkeypatch.delenv("PUNTAFINA_TARGET", raising=False)
+    import run_etl
+
+    args = run_etl.build_parser().parse_args(argv)
+    assert (args.target, args.config) == (target, config)
