@@ -65,6 +65,10 @@ SCHEMA: dict[str, Any] = {
     "privacy": {
         "mask_pii": (bool, False, None),
     },
+    "symmetry": {
+        # which side wins where Oro and the ERP CSV disagree on a product (name, brand, status)
+        "priority": (str, "db", ("db or csv", lambda v: v in ("db", "csv"))),
+    },
 }
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -175,6 +179,7 @@ class Config:
         return {
             "population_rules": self.raw["population_rules"],
             "mask_pii": self.raw["privacy"]["mask_pii"],
+            "prioridad_simetria": self.raw["symmetry"]["priority"],
         }
 
 
