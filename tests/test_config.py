@@ -127,3 +127,16 @@ def test_options_before_or_after_the_command(argv, target, config, monkeypatch):
 
     args = run_etl.build_parser().parse_args(argv)
     assert (args.target, args.config) == (target, config)
+
+
+def test_config_values_reach_dbt_as_vars(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("symmetry: {priority: csv}\nprivacy: {mask_pii: true}\n"
+                   "population_rules: {defaults: {moneda: EUR}, generated_ids: {prefix: GEN_}}\n", encoding="utf-8")
+    v = load_config(cfg).dbt_vars()
+    assert v["prioridad_simetria"] == "csv" and v["mask_pii"] is True
+    assert v["population_rules"]["defaults"] == {"moneda": "EUR"}
+    assert v["population_rules"]["generated_ids"]["prefix"] == "GEN_"
+    cfg.write_text("symmetry: {priority: erp}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="symmetry.priority"):
+        load_config(cfg)
