@@ -62,10 +62,8 @@ def demo_missing(cfg: Config, wh: Warehouse, selected: list[str]) -> bool:
         return any(not Path(demo_source_url(s, cfg, wh)[len("sqlite:///"):]).is_file() for s in systems)
     import psycopg2
 
-    c = wh.pg
     try:
-        con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
-                               dbname="postgres", connect_timeout=10)
+        con = wh.pg_connect("postgres")
     except psycopg2.OperationalError:
         return False  # the preflight reports the unreachable server
     try:
@@ -184,8 +182,9 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     if all_results:
         from ingest.reports import warehouse_row_counts, write_validation_reports
 
+        built_dw = any(getattr(r.node, "schema", "") == "dw" and str(r.status) == "success" for r in all_results)
         try:
-            metrics.dw_rows = warehouse_row_counts(wh)
+            metrics.dw_rows = warehouse_row_counts(wh) if built_dw else {}
         except Exception as exc:  # noqa: BLE001
             log.warning(f"  could not count the warehouse rows: {exc}")
 
@@ -246,30 +245,16 @@ def write_metrics(cfg: Config, wh: Warehouse, m: RunMetrics) -> Path:
            "peak_memory_mb, cpu_percent) values (" + ", ".join(["{p}"] * len(cols)) + ")")
     vals[3] = vals[3].replace("+00:00", "")
     vals[4] = vals[4].replace("+00:00", "")
+    param = "?" if wh.target == "duckdb" else "%s"
     try:
-        if wh.target == "duckdb":
-            import duckdb
-
-            con = duckdb.connect(str(wh.duckdb_path))
-            try:
-                con.execute("create schema if not exists audit")
-                con.execute(ddl)
-                con.execute(ins.format(p="?"), vals)
-            finally:
-                con.close()
-        else:
-            import psycopg2
-
-            c = wh.pg
-            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
-                                   dbname=c["database"], connect_timeout=10)
-            try:
-                with con, con.cursor() as cur:
-                    cur.execute("create schema if not exists audit")
-                    cur.execute(ddl)
-                    cur.execute(ins.format(p="%s"), vals)
-            finally:
-                con.close()
+        con = wh.connect()
+        try:
+            cur = con.cursor()
+            cur.execute("create schema if not exists audit")
+            cur.execute(ddl)
+            cur.execute(ins.format(p=param), vals)  # both connections autocommit
+        finally:
+            con.close()
     except Exception as exc:  # noqa: BLE001 - metrics must never hide the run's own result
         get_logger().warning(f"could not record the run in audit.etl_runs: {exc}")
     return out

@@ -23,26 +23,15 @@ def _target_path(root: Path) -> Path:
 
 class _Warehouse:
     def __init__(self, wh):
-        self.wh = wh
-        if wh.target == "duckdb":
-            import duckdb
-
-            # same configuration as dbt-duckdb's connection, which may still be open in this process
-            self.con = duckdb.connect(str(wh.duckdb_path))
-        else:
-            import psycopg2
-
-            c = wh.pg
-            self.con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
-                                        dbname=c["database"], connect_timeout=10)
-            self.con.autocommit = True
+        self.con = wh.connect()
 
     def query(self, sql: str) -> list[tuple]:
-        if self.wh.target == "duckdb":
-            return self.con.execute(sql).fetchall()
-        with self.con.cursor() as cur:
+        cur = self.con.cursor()
+        try:
             cur.execute(sql)
             return cur.fetchall()
+        finally:
+            cur.close()
 
     def close(self) -> None:
         self.con.close()

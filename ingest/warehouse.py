@@ -45,6 +45,25 @@ class Warehouse:
         c = self.pg
         return f"PostgreSQL {c['host']}:{c['port']}/{c['database']}"
 
+    def pg_connect(self, dbname: str | None = None):
+        """A psycopg2 connection to the warehouse server (its database, or ``dbname``)."""
+        import psycopg2
+
+        c = self.pg
+        return psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
+                                dbname=dbname or c["database"], connect_timeout=10)
+
+    def connect(self):
+        """A DB-API connection to the warehouse. DuckDB opens with dbt-duckdb's configuration,
+        which may still hold the file in this process after a build."""
+        if self.target == "duckdb":
+            import duckdb
+
+            return duckdb.connect(str(self.duckdb_path))
+        con = self.pg_connect()
+        con.autocommit = True
+        return con
+
     def dlt_destination(self):
         import dlt
 
@@ -73,9 +92,7 @@ class Warehouse:
 
         c = self.pg
         try:
-            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
-                                   dbname=c["database"], connect_timeout=10)
-            con.close()
+            self.pg_connect().close()
             return
         except psycopg2.OperationalError as exc:
             msg = str(exc).strip().splitlines()[0] if str(exc).strip() else "connection failed"
@@ -95,8 +112,7 @@ class Warehouse:
         c = self.pg
         name = name or c["database"]
         try:
-            con = psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
-                                   dbname="postgres", connect_timeout=10)
+            con = self.pg_connect("postgres")
         except psycopg2.OperationalError as exc:
             raise WarehouseError(f"the PostgreSQL server at {c['host']}:{c['port']} is unreachable: "
                                  f"{str(exc).strip().splitlines()[0]}") from None
