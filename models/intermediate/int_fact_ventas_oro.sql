@@ -113,31 +113,22 @@ cupon_de_promocion as (
 
 ),
 
-enlaces_priorizados as (
+orden_de_linea as (
 
     -- a line in a parent order and in its sub-order belongs to the sub-order
+    -- (the latest one when several); a line in orders without sub-orders to the latest order.
+    -- Aggregates, not row_number() = 1: PostgreSQL estimates such a filter at one row
+    -- and plans nested loops over the staging views
     select
         enlaces.linea_orden_id,
-        enlaces.orden_id,
-        row_number() over (
-            partition by enlaces.linea_orden_id
-            order by
-                case when ordenes.orden_padre_id is not null then 0 else 1 end,
-                enlaces.orden_id desc
-        ) as prioridad
+        coalesce(
+            max(case when ordenes.orden_padre_id is not null then enlaces.orden_id end),
+            max(enlaces.orden_id)
+        ) as orden_id
     from enlaces
     inner join ordenes
         on enlaces.orden_id = ordenes.orden_id
-
-),
-
-orden_de_linea as (
-
-    select
-        linea_orden_id,
-        orden_id
-    from enlaces_priorizados
-    where prioridad = 1
+    group by enlaces.linea_orden_id
 
 ),
 
@@ -164,20 +155,39 @@ descuentos_promocion as (
 
 ),
 
-descuento_por_linea as (
+descuentos_de_linea as (
 
-    -- the promotion of a line: the one that discounts it most
     select
         linea_orden_id,
-        promocion_clave,
-        sum(monto) over (partition by linea_orden_id) as monto_descuento_linea,
-        max(updated_at) over (partition by linea_orden_id) as updated_at,
-        max(cargado_at) over (partition by linea_orden_id) as cargado_at,
-        row_number() over (
-            partition by linea_orden_id order by monto desc, promocion_clave asc
-        ) as orden_promocion
+        sum(monto) as monto_descuento_linea,
+        max(monto) as monto_mayor,
+        max(updated_at) as updated_at,
+        max(cargado_at) as cargado_at
     from descuentos_promocion
     where linea_orden_id is not null
+    group by linea_orden_id
+
+),
+
+descuento_por_linea as (
+
+    -- the promotion of a line: the one that discounts it most (ties: the lowest key)
+    select
+        descuentos_de_linea.linea_orden_id,
+        descuentos_de_linea.monto_descuento_linea,
+        descuentos_de_linea.updated_at,
+        descuentos_de_linea.cargado_at,
+        min(descuentos_promocion.promocion_clave) as promocion_clave
+    from descuentos_de_linea
+    inner join descuentos_promocion
+        on
+            descuentos_de_linea.linea_orden_id = descuentos_promocion.linea_orden_id
+            and descuentos_de_linea.monto_mayor = descuentos_promocion.monto
+    group by
+        descuentos_de_linea.linea_orden_id,
+        descuentos_de_linea.monto_descuento_linea,
+        descuentos_de_linea.updated_at,
+        descuentos_de_linea.cargado_at
 
 ),
 
@@ -213,17 +223,30 @@ descuento_por_orden as (
 
 ),
 
+transacciones_de_orden as (
+
+    select
+        orden_id,
+        min(transaccion_pago_id) as primera_transaccion_id,
+        max(updated_at) as updated_at,
+        max(_cargado_at) as cargado_at
+    from transacciones
+    where orden_id is not null
+    group by orden_id
+
+),
+
 metodo_pago_de_orden as (
 
     -- the payment method of an order: the one of its first transaction
     select
-        orden_id,
-        metodo_pago,
-        max(updated_at) over (partition by orden_id) as updated_at,
-        max(_cargado_at) over (partition by orden_id) as cargado_at,
-        row_number() over (partition by orden_id order by transaccion_pago_id) as orden_transaccion
-    from transacciones
-    where orden_id is not null
+        transacciones_de_orden.orden_id,
+        transacciones.metodo_pago,
+        transacciones_de_orden.updated_at,
+        transacciones_de_orden.cargado_at
+    from transacciones_de_orden
+    inner join transacciones
+        on transacciones_de_orden.primera_transaccion_id = transacciones.transaccion_pago_id
 
 ),
 
@@ -303,15 +326,11 @@ lineas_con_orden as (
     left join productos_erp
         on upper(coalesce(productos.sku, lineas.sku)) = upper(productos_erp.sku)
     left join descuento_por_linea
-        on
-            lineas.linea_orden_id = descuento_por_linea.linea_orden_id
-            and descuento_por_linea.orden_promocion = 1
+        on lineas.linea_orden_id = descuento_por_linea.linea_orden_id
     left join descuento_por_orden
         on ordenes.orden_id = descuento_por_orden.orden_id
     left join metodo_pago_de_orden
-        on
-            ordenes.orden_id = metodo_pago_de_orden.orden_id
-            and metodo_pago_de_orden.orden_transaccion = 1
+        on ordenes.orden_id = metodo_pago_de_orden.orden_id
 
 ),
 
