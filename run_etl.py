@@ -210,19 +210,10 @@ def cmd_setup(args, cfg, log) -> int:
 
 
 def _print_counts(log, doc: dict) -> None:
-    for key in ("tables", "rows", "counts", "inserted", "updated", "csv"):
-        val = doc.get(key)
-        if isinstance(val, dict):
-            total = sum(v for v in _flatten_ints(val))
-            log.info(f"  {key}: {total:,} rows")
-
-
-def _flatten_ints(d):
-    for v in d.values():
-        if isinstance(v, dict):
-            yield from _flatten_ints(v)
-        elif isinstance(v, int) and not isinstance(v, bool):
-            yield v
+    """The manifest's totals: rows per demo database and CSV data lines."""
+    for key, val in (doc.get("totals") or {}).items():
+        if isinstance(val, int):
+            log.info(f"  {key:<16} {val:>10,}")
 
 
 def _demo_target(cfg, wh):
