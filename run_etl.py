@@ -210,10 +210,14 @@ def cmd_setup(args, cfg, log) -> int:
 
 
 def _print_counts(log, doc: dict) -> None:
-    """The manifest's totals: rows per demo database and CSV data lines."""
+    """The manifest's totals (rows per demo database, CSV data lines), or evolve()'s changes."""
     for key, val in (doc.get("totals") or {}).items():
         if isinstance(val, int):
             log.info(f"  {key:<16} {val:>10,}")
+    for key in ("inserted", "updated", "csv"):  # evolve(): what changed, per source
+        for system, tables in (doc.get(key) or {}).items():
+            n = sum(tables.values()) if isinstance(tables, dict) else tables
+            log.info(f"  {key:<9} {system:<38} {n:>8,}")
 
 
 def _demo_target(cfg, wh):
