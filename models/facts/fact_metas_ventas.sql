@@ -58,16 +58,16 @@ metas_a_cargar as (
     from metas
     where
         metas.motivo_rechazo is null
-        {% if is_incremental() -%}
-            and (
-                metas.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
-                or metas.meta_id in (
-                    select anterior.meta_id
-                    from {{ this }} as anterior
-                    where anterior.es_provisional
-                )
+    {% if is_incremental() -%}
+        and (
+            metas.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
+            or metas.meta_id in (
+                select anterior.meta_id
+                from {{ this }} as anterior
+                where anterior.es_provisional
             )
-        {%- endif %}
+        )
+    {%- endif %}
 
 ),
 
