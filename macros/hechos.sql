@@ -151,3 +151,45 @@
         else 'televentas'
     end
 {%- endmacro %}
+
+
+{#-
+    filtro_incremental(incremental, relacion, id_columna, cursores)
+
+    The condition that picks the source rows an incremental fact reprocesses,
+    `true` when the model is not incremental (pass `is_incremental()` from the
+    model itself, so unit tests can override it): a row of `relacion` is
+    taken when, for any cursor, its cursor column is within the window of
+    inicio_ventana_incremental (computed over the fact's rows matching the
+    cursor's `condicion`, and applied to the source rows matching it too:
+    write it with the bare column names both share),
+    or when the fact holds it as provisional (es_provisional: an inferred
+    member or a missing rate). A macro so the model's SQL has no Jinja
+    block inside its where clause (sqlfluff lays those out differently
+    depending on whether the fact exists yet).
+      cursores: list of {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"}
+                ('condicion' optional; the column is named alike in source and fact).
+-#}
+{% macro filtro_incremental(incremental, relacion, id_columna, cursores) -%}
+    {%- if not incremental -%}
+        true
+    {%- else -%}
+        (
+            {%- for cursor in cursores %}
+            (
+                {%- if cursor.get('condicion') %}
+                {{ cursor.condicion }} and
+                {%- endif %}
+                {{ relacion }}.{{ cursor.columna }}
+                >= {{ inicio_ventana_incremental(cursor.columna, cursor.get('condicion')) }}
+            )
+            or
+            {%- endfor %}
+            {{ relacion }}.{{ id_columna }} in (
+                select anterior.{{ id_columna }}
+                from {{ this }} as anterior
+                where anterior.es_provisional
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -5,8 +5,11 @@
     int_fact_rechazos instead. Team targets (es_meta_equipo: no employee)
     are the channel's or store's total, the employee targets a breakdown of
     it: do not add both. USD at the rate of the month's first day.
-    Incremental on the load time of the file's lines (var lookback_days),
-    plus the rows still provisional.
+    Incremental (delete+insert on meta_key), but every run reprocesses
+    every target: the file has no update time and the loader reloads it
+    whole on every run (a few hundred rows a year), so a load-time cursor
+    would only restamp unchanged rows. A target removed from the file stays
+    until --full-refresh.
 -#}
 {{ config(
     unique_key='meta_key',
@@ -54,20 +57,9 @@ dim_moneda as (
 
 metas_a_cargar as (
 
-    select metas.*
+    select *
     from metas
-    where
-        metas.motivo_rechazo is null
-    {% if is_incremental() -%}
-        and (
-            metas.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
-            or metas.meta_id in (
-                select anterior.meta_id
-                from {{ this }} as anterior
-                where anterior.es_provisional
-            )
-        )
-    {%- endif %}
+    where motivo_rechazo is null
 
 ),
 
@@ -119,8 +111,7 @@ final as (
             or {{ es_miembro_inferido('almacen_codigo', 'almacen_key_encontrada') }}
             or {{ es_miembro_inferido('moneda', 'moneda_key_encontrada') }}
             or (upper(moneda) != 'USD' and tasa_usd is null)
-        ) as es_provisional,
-        actualizado_at
+        ) as es_provisional
     from claves
 
 )

@@ -78,17 +78,12 @@ oportunidades_a_cargar as (
     from oportunidades
     where
         oportunidades.motivo_rechazo is null
-    {% if is_incremental() -%}
-        and (
-            oportunidades.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
-            or oportunidades.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
-            or oportunidades.oportunidad_id in (
-                select anterior.oportunidad_id
-                from {{ this }} as anterior
-                where anterior.es_provisional
-            )
-        )
-    {%- endif %}
+        and {{ filtro_incremental(
+            is_incremental(),
+            'oportunidades',
+            'oportunidad_id',
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}]
+        ) }}
 
 ),
 

@@ -65,17 +65,12 @@ pagos_a_cargar as (
     from pagos
     where
         pagos.motivo_rechazo is null
-    {% if is_incremental() -%}
-        and (
-            pagos.actualizado_at >= {{ inicio_ventana_incremental('actualizado_at') }}
-            or pagos.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
-            or pagos.pago_id in (
-                select anterior.pago_id
-                from {{ this }} as anterior
-                where anterior.es_provisional
-            )
-        )
-    {%- endif %}
+        and {{ filtro_incremental(
+            is_incremental(),
+            'pagos',
+            'pago_id',
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}]
+        ) }}
 
 ),
 

@@ -133,22 +133,17 @@ lineas as (
     from ventas_lineas
     where
         ventas_lineas.motivo_rechazo is null
-    {% if is_incremental() -%}
-        and (
-            -- Oro update times and POS load times are different clocks: a window each
-            (
-                ventas_lineas.origen = 'oro'
-                and ventas_lineas.actualizado_at
-                >= {{ inicio_ventana_incremental('actualizado_at', "origen = 'oro'") }}
-            )
-            or ventas_lineas.cargado_at >= {{ inicio_ventana_incremental('cargado_at') }}
-            or ventas_lineas.venta_id in (
-                select anterior.venta_id
-                from {{ this }} as anterior
-                where anterior.es_provisional
-            )
-        )
-    {%- endif %}
+        -- Oro update times and POS sale times are different clocks: a window each
+        and {{ filtro_incremental(
+            is_incremental(),
+            'ventas_lineas',
+            'venta_id',
+            [
+                {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"},
+                {'columna': 'actualizado_at', 'condicion': "origen = 'tienda'"},
+                {'columna': 'cargado_at'},
+            ]
+        ) }}
 
 ),
 

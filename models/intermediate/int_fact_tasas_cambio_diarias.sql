@@ -1,10 +1,15 @@
 {#-
-    The exchange rate of every calendar day of dim_fecha and every currency
-    of tipos_cambio.csv, as of that day: the latest rate published on or
-    before the day (weekends and missing days carry the previous rate).
-    Days before a currency's first rate have no row. USD has no rows:
-    convertir_a_usd() converts USD at 1.
+    The exchange rate of every calendar day of dim_fecha's range (vars
+    fecha_inicio .. fecha_fin) and every currency of tipos_cambio.csv, as of
+    that day: the latest rate published on or before the day (weekends and
+    missing days carry the previous rate). Days before a currency's first
+    rate have no row. USD has no rows: convertir_a_usd() converts USD at 1.
+    The calendar is generated here, not read from dim_fecha: a view on a
+    dimension table would be dropped (cascade) by PostgreSQL whenever the
+    dimension is rebuilt without it.
 -#}
+{%- set fecha_inicio = var('fecha_inicio', '2024-01-01') | string -%}
+{%- set fecha_fin = var('fecha_fin', '2027-12-31') | string -%}
 
 with
 
@@ -14,9 +19,12 @@ tipos_cambio as (
 
 ),
 
-dim_fecha as (
+calendario as (
 
-    select * from {{ ref('dim_fecha') }}
+    {{ date_spine(
+        "cast('" ~ fecha_inicio ~ "' as date)",
+        "cast('" ~ fecha_fin ~ "' as date)"
+    ) }}
 
 ),
 
@@ -50,19 +58,18 @@ vigencias as (
 final as (
 
     select
-        dim_fecha.fecha,
+        calendario.fecha,
         vigencias.moneda,
         vigencias.tasa_usd,
         vigencias.fecha_tasa
-    from dim_fecha
+    from calendario
     inner join vigencias
         on
-            dim_fecha.fecha >= vigencias.fecha_tasa
+            calendario.fecha >= vigencias.fecha_tasa
             and (
-                dim_fecha.fecha < vigencias.fecha_siguiente_tasa
+                calendario.fecha < vigencias.fecha_siguiente_tasa
                 or vigencias.fecha_siguiente_tasa is null
             )
-    where dim_fecha.fecha_key != -1
 
 )
 

@@ -1,9 +1,10 @@
 {#-
     POS ticket lines prepared for fact_ventas (channel `tienda`): one row per
     ticket line of stg_csv__transacciones_tienda, with the business keys of
-    every dimension, the measures in the ticket currency, the update cursor
-    (the load time: the POS file has no update timestamp) and, for lines
-    that cannot be loaded, the reason (motivo_rechazo).
+    every dimension, the measures in the ticket currency, the cursors (a
+    ticket line never changes: its source clock is the sale time; a late
+    ticket is caught by the look-back window or by its load time) and, for
+    lines that cannot be loaded, the reason (motivo_rechazo).
     A ticket is a completed, paid sale handed over in the store: its order
     status is `closed`; it has no website, shipping method or promotion.
     The store is both the warehouse and the ship-to place. Prices include
@@ -138,7 +139,8 @@ final as (
             round((monto_bruto - descuento) * {{ tasa_iva }} / (1 + {{ tasa_iva }}), 4) as decimal(19, 4)
         ) as monto_impuesto,
         cast(round(costo_unitario * cantidad, 4) as decimal(19, 4)) as costo_total,
-        _cargado_at as actualizado_at,
+        -- a ticket line never changes once sold: its source clock is the sale time
+        vendido_at as actualizado_at,
         _cargado_at as cargado_at,
         case
             when linea is null then 'linea_invalida'

@@ -1,0 +1,219 @@
+"""End to end: generated demo sources -> run_etl.py run -> the facts in dw, on DuckDB and PostgreSQL.
+
+The warehouse's answers are compared with the same questions asked directly of the demo
+sources (rows read from the source databases and added up here, in Python, so the check
+shares no SQL with the models):
+  - net revenue by month, channel and currency of the Oro orders (web = storefront checkout,
+    televentas = back-office); net = subtotal - (discounts - shipping-promotion discounts);
+  - units sold by product (Oro lines);
+  - the CRM pipeline by opportunity status (count, budget).
+Then the incremental path: a second run with no source change changes no row in dw; after one
+day of source changes (evolve) an incremental run gives exactly what a full refresh of the same
+sources gives.
+
+One throwaway project per warehouse serves both tests (module scope; the second one evolves the
+sources): a full pipeline run costs about a minute, so the file builds once per warehouse with
+`run`, and the later runs select what they need (`--select`): the facts alone for the run
+without changes and for the full refresh (the dimensions do not change between those runs), the
+snapshots, dimensions and facts for the run after the day of changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+import pytest
+from conftest import EtlProject
+
+SCALE = 0.15
+CHECKOUT = "CheckoutBundle"
+LOCAL_OFFSET = dt.timedelta(hours=-6)   # El Salvador, UTC-6 all year: facts are dated by the local day
+CENT = Decimal("0.01")
+
+
+def _dec(value) -> Decimal:
+    return Decimal("0") if value is None else Decimal(str(value))
+
+
+def _ts(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _json(value) -> dict:
+    if value is None:
+        return {}
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+FACTS = "path:models/facts"
+# after a day of source changes: the snapshots, the dimensions (tables) and the facts; staging and
+# the int_* models are views over raw, current without a rebuild (and not rebuilding them also
+# spares PostgreSQL's drop-cascade of the views downstream of a replaced view)
+CHANGED_DAY = "path:snapshots path:models/dimensions path:models/facts"
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def built(request, tmp_path_factory):
+    """A throwaway project on each warehouse, generated and loaded once by a full `run`."""
+    project = EtlProject(tmp_path_factory.mktemp(f"e2e_{request.param}"), request.param)
+    try:
+        # its own dbt target/, so dbt runs of other projects (or people) never collide
+        project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+        project.generate(scale=SCALE)
+        project.run("run")
+        yield project
+    finally:
+        project.close()
+
+
+def _dw_snapshot(project) -> dict[str, Counter]:
+    """Every row of every table of schema dw, as a multiset of text tuples, without the load-time
+    bookkeeping column `cargado_at` (a full refresh reloads the sources: new load times)."""
+    columns = defaultdict(list)
+    for table, column in project.warehouse_query(
+            "select table_name, column_name from information_schema.columns where table_schema = 'dw' "
+            "order by table_name, ordinal_position"):
+        if column != "cargado_at":
+            columns[table].append(column)
+    out = {}
+    for table, names in columns.items():
+        rows = project.warehouse_query(f"select {', '.join(names)} from dw.{table}")
+        out[table] = Counter(tuple("" if v is None else str(v) for v in row) for row in rows)
+    return out
+
+
+def _diff(a: dict[str, Counter], b: dict[str, Counter]) -> dict[str, tuple[int, int]]:
+    """Tables whose rows differ: {table: (rows only in a, rows only in b)}."""
+    out = {}
+    for table in sorted(set(a) | set(b)):
+        ra, rb = a.get(table, Counter()), b.get(table, Counter())
+        if ra != rb:
+            out[table] = (sum((ra - rb).values()), sum((rb - ra).values()))
+    return out
+
+
+# ---------------------------------------------------------------- answers from the sources
+def _source_revenue(project) -> dict[tuple[str, str, str], Decimal]:
+    """Net revenue of the orders that have lines, by (YYYY-MM local, channel, currency)."""
+    orders = project.source_query("orocommerce", (
+        "select o.id, o.created_at, o.source_entity_class, o.currency, o.subtotal_value, "
+        "o.total_discounts_amount from oro_order o "
+        "where exists (select 1 from oro_order_line_items l where l.order_id = o.id)"))
+    shipping = project.source_query("orocommerce", (
+        "select a.order_id, d.amount from oro_promotion_applied_discount d "
+        "join oro_promotion_applied a on a.id = d.applied_promotion_id where a.type = 'shipping'"))
+    shipping_by_order = defaultdict(Decimal)
+    for order_id, amount in shipping:
+        shipping_by_order[order_id] += _dec(amount)
+    out: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for oid, created, source_class, currency, subtotal, discounts in orders:
+        month = (_ts(created) + LOCAL_OFFSET).strftime("%Y-%m")
+        channel = "web" if source_class and CHECKOUT in source_class else "televentas"
+        out[(month, channel, currency or "USD")] += _dec(subtotal) - _dec(discounts) + shipping_by_order[oid]
+    return out
+
+
+def _warehouse_revenue(project) -> dict[tuple[str, str, str], Decimal]:
+    rows = project.warehouse_query(
+        "select f.anio, f.mes, c.canal_id, m.moneda_id, sum(v.monto_neto) "
+        "from dw.fact_ventas v "
+        "join dw.dim_fecha f on f.fecha_key = v.fecha_key "
+        "join dw.dim_canal c on c.canal_key = v.canal_key "
+        "join dw.dim_moneda m on m.moneda_key = v.moneda_key "
+        "where v.origen = 'oro' group by f.anio, f.mes, c.canal_id, m.moneda_id")
+    return {(f"{anio:04d}-{mes:02d}", canal, moneda): _dec(total) for anio, mes, canal, moneda, total in rows}
+
+
+def _source_units(project) -> dict[str, Decimal]:
+    """Units of the order lines that belong to an order, by product id ('N/D' for free-form lines)."""
+    rows = project.source_query("orocommerce", (
+        "select li.product_id, li.quantity from oro_order_line_item li "
+        "where exists (select 1 from oro_order_line_items l join oro_order o on o.id = l.order_id "
+        "where l.line_item_id = li.id)"))
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for product_id, quantity in rows:
+        out["N/D" if product_id is None else str(product_id)] += _dec(quantity)
+    return out
+
+
+def _warehouse_units(project) -> dict[str, Decimal]:
+    """Units of the Oro lines by product id: an inferred member 'AUTO_<id>' counts for <id>."""
+    rows = project.warehouse_query(
+        "select p.producto_id, sum(v.cantidad) from dw.fact_ventas v "
+        "join dw.dim_producto p on p.producto_key = v.producto_key "
+        "where v.origen = 'oro' group by p.producto_id")
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for producto_id, cantidad in rows:
+        out[producto_id[len("AUTO_"):] if producto_id.startswith("AUTO_") else producto_id] += _dec(cantidad)
+    return out
+
+
+def _source_pipeline(project) -> dict[str, tuple[int, Decimal]]:
+    rows = project.source_query("orocrm", "select serialized_data, budget_amount_value from orocrm_sales_opportunity")
+    count, budget = Counter(), defaultdict(Decimal)
+    for data, amount in rows:
+        status = (_json(data).get("status") or "").rsplit(".", 1)[-1] or None
+        count[status] += 1
+        budget[status] += _dec(amount)
+    return {status: (count[status], budget[status]) for status in count}
+
+
+def _warehouse_pipeline(project) -> dict[str, tuple[int, Decimal]]:
+    rows = project.warehouse_query(
+        "select e.estado_oportunidad_id, count(*), sum(o.monto_presupuesto) from dw.fact_oportunidades o "
+        "join dw.dim_estado_oportunidad e on e.estado_oportunidad_key = o.estado_oportunidad_key "
+        "group by e.estado_oportunidad_id")
+    return {estado: (int(n), _dec(total)) for estado, n, total in rows}
+
+
+def _assert_amounts_equal(expected: dict, actual: dict, what: str) -> None:
+    keys = set(expected) | set(actual)
+    wrong = {k: (expected.get(k), actual.get(k)) for k in keys
+             if abs(_dec(expected.get(k)) - _dec(actual.get(k))) > CENT}
+    assert not wrong, f"{what}: source vs warehouse differ for {len(wrong)} key(s): {dict(list(wrong.items())[:5])}"
+
+
+# ---------------------------------------------------------------- tests
+def test_facts_answer_like_the_sources(built):
+    project = built
+    revenue = _source_revenue(project)
+    assert {k[1] for k in revenue} == {"web", "televentas"}, "the demo should have both Oro channels"
+    _assert_amounts_equal(revenue, _warehouse_revenue(project), "net revenue by month, channel and currency")
+
+    _assert_amounts_equal(_source_units(project), _warehouse_units(project), "units by product")
+
+    pipeline, in_dw = _source_pipeline(project), _warehouse_pipeline(project)
+    assert {k: v[0] for k, v in pipeline.items()} == {k: v[0] for k, v in in_dw.items()}, "opportunities by status"
+    _assert_amounts_equal({k: v[1] for k, v in pipeline.items()}, {k: v[1] for k, v in in_dw.items()},
+                          "opportunity budget by status")
+
+    # POS lines against the raw file: loaded + rejected (also malformed lines) + repeated lines
+    (pos_lines,) = project.warehouse_query("select count(*) from dw.fact_ventas where origen = 'tienda'")[0]
+    (rejected,) = project.warehouse_query(
+        "select count(*) from staging.int_fact_rechazos where hecho = 'fact_ventas' and origen = 'tienda'")[0]
+    raw = project.raw_csv_counts()["transacciones_tienda"]
+    assert 0 < pos_lines and pos_lines + rejected <= raw
+
+
+def test_incremental_run_equals_full_refresh(built):
+    project = built
+    first = _dw_snapshot(project)
+    for fact in ("fact_ventas", "fact_pagos", "fact_oportunidades", "fact_metas_ventas", "fact_inventario"):
+        assert sum(first[fact].values()) > 0, f"{fact} is empty"
+
+    project.run("run", "--select", FACTS)   # nothing changed in the sources
+    assert _diff(first, _dw_snapshot(project)) == {}, "a run without source changes changed rows in dw"
+
+    changes = project.evolve(1)
+    assert changes["inserted"]["orocommerce"], "evolve should add orders"
+    project.run("run", "--select", CHANGED_DAY)
+    incremental = _dw_snapshot(project)
+    assert sum(incremental["fact_ventas"].values()) > sum(first["fact_ventas"].values())
+    assert "fact_oportunidades" in _diff(first, incremental), "the day of changes should move opportunities"
+
+    project.run("run", "--full-refresh", "--select", FACTS)
+    assert _diff(incremental, _dw_snapshot(project)) == {}, "incremental run and full refresh differ"
