@@ -2,7 +2,8 @@
 """The two quick-start commands, needing nothing but Python 3.10+:
 
     python3 dev.py run     # install (once) into .venv, then run the whole pipeline (args go to run_etl.py)
-    python3 dev.py test    # install (once) into .venv, then run the test suite (args go to pytest)
+    python3 dev.py test    # install (once) into .venv, then run the test suite (args go to pytest;
+                           # default: -q --durations=15 tests)
 
 Installation creates .venv and installs the pinned requirements.lock; it is redone only
 when requirements.lock changes.
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> int:
     if argv[0] == "run":
         cmd = [str(PY), str(ROOT / "run_etl.py"), *argv[1:]]
     else:
-        cmd = [str(PY), "-m", "pytest", *(argv[1:] or ["tests"])]
+        cmd = [str(PY), "-m", "pytest", *(argv[1:] or ["-q", "--durations=15", "tests"])]
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 

@@ -24,6 +24,21 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 COMMANDS = ("run", "ingest", "validate", "setup", "populate-csv")
+TARGETS = ("duckdb", "postgres")
+# options of the top-level parser that take a value (the value is not a command)
+_VALUE_OPTIONS = ("--config", "--target")
+
+
+def _command_position(argv: list[str]) -> int | None:
+    """Index of the first positional argument (the command), or None when there is none."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("-"):
+            i += 2 if arg in _VALUE_OPTIONS else 1
+            continue
+        return i
+    return None
 
 
 def _common(defaults: bool) -> argparse.ArgumentParser:
@@ -33,7 +48,7 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     target_default = os.environ.get("PUNTAFINA_TARGET", "duckdb") if defaults else argparse.SUPPRESS
     common.add_argument("--config", metavar="PATH", default=None if defaults else argparse.SUPPRESS,
                         help="etl_config.yaml to use (default: ./etl_config.yaml if present)")
-    common.add_argument("--target", choices=("duckdb", "postgres"), default=target_default,
+    common.add_argument("--target", choices=TARGETS, default=target_default,
                         help="warehouse target (default duckdb, or $PUNTAFINA_TARGET)")
     return common
 
@@ -80,10 +95,23 @@ def load_dotenv(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ingest.logs import early_error
+
     argv = list(sys.argv[1:] if argv is None else argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, even through a pipe
-    if not any(a in COMMANDS for a in argv if not a.startswith("-")) and not {"-h", "--help"} & set(argv):
-        argv.insert(0, "run")
+    env_target = os.environ.get("PUNTAFINA_TARGET")
+    if env_target is not None and env_target not in TARGETS:
+        early_error(ROOT / "logs", f"error: PUNTAFINA_TARGET={env_target!r} is not a warehouse target; "
+                    f"choose from {', '.join(TARGETS)} (or unset it for the default, duckdb).")
+        return 2
+    command_at = _command_position(argv)
+    if command_at is None:
+        if not {"-h", "--help", "--version"} & set(argv):
+            argv.insert(0, "run")  # no command: `run`, the documented default
+    elif argv[command_at] not in COMMANDS:
+        early_error(ROOT / "logs", f"error: unknown command {argv[command_at]!r}; choose from "
+                    f"{', '.join(COMMANDS)} (`python run_etl.py --help` describes them).")
+        return 2
     args = build_parser().parse_args(argv)
     os.chdir(ROOT)
     load_dotenv(ROOT / ".env")
@@ -95,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg_path = args.config or (ROOT / "etl_config.yaml" if (ROOT / "etl_config.yaml").is_file() else None)
         cfg = load_config(cfg_path, root=ROOT)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        early_error(ROOT / "logs", f"error: {exc}")
         return 2
     mon = cfg["monitoring"]
     log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"])
@@ -210,14 +238,29 @@ def cmd_setup(args, cfg, log) -> int:
 
 
 def _print_counts(log, doc: dict) -> None:
-    """The manifest's totals (rows per demo database, CSV data lines), or evolve()'s changes."""
-    for key, val in (doc.get("totals") or {}).items():
+    """Print a demo manifest's totals (rows per demo database, CSV data lines) or, for
+    ``evolve()``'s result, what changed per source: every count is an int or a mapping of
+    name -> int; anything else in the document (lists of codes, dirt rates) is not a count."""
+    def total(val) -> int | None:
+        if isinstance(val, bool):
+            return None
         if isinstance(val, int):
-            log.info(f"  {key:<16} {val:>10,}")
-    for key in ("inserted", "updated", "csv"):  # evolve(): what changed, per source
+            return val
+        if isinstance(val, dict):
+            counts = [total(v) for v in val.values()]
+            return sum(c for c in counts if c is not None) if any(c is not None for c in counts) else None
+        return None
+
+    for key, val in (doc.get("totals") or {}).items():
+        if total(val) is not None:
+            log.info(f"  {key:<16} {total(val):>10,}")
+    if "step" not in doc:  # a manifest: its per-file "csv" entries are summed in totals already
+        return
+    for key in ("inserted", "updated", "late", "csv"):
         for system, tables in (doc.get(key) or {}).items():
-            n = sum(tables.values()) if isinstance(tables, dict) else tables
-            log.info(f"  {key:<9} {system:<38} {n:>8,}")
+            n = total(tables)
+            if n is not None:
+                log.info(f"  {key:<9} {system:<38} {n:>8,}")
 
 
 def _demo_target(cfg, wh):

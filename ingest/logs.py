@@ -73,16 +73,35 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     lvl = getattr(logging, level.upper())
     root.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     root.addHandler(file_handler("errors", "errors", logging.ERROR))
-    con = logging.StreamHandler(console or sys.stdout)
-    con.setLevel(lvl)
-    con.setFormatter(logging.Formatter("%(message)s"))
-    con.addFilter(_Redact())
-    root.addHandler(con)
+    # console: progress and results on stdout, errors on stderr (so `2>` and cron mail see them)
+    out = logging.StreamHandler(console or sys.stdout)
+    out.setLevel(lvl)
+    out.addFilter(lambda record: record.levelno < logging.ERROR)
+    err = logging.StreamHandler(console or sys.stderr)
+    err.setLevel(max(lvl, logging.ERROR))
+    for h in (out, err):
+        h.setFormatter(logging.Formatter("%(message)s"))
+        h.addFilter(_Redact())
+        root.addHandler(h)
     audit.setLevel(logging.DEBUG)
     audit.propagate = False  # audit records go to the audit and ETL files, not to the console
     audit.addHandler(file_handler("audit", "audit", logging.INFO))
     audit.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     return root
+
+
+def early_error(log_dir: Path, message: str) -> None:
+    """An error found before logging is set up (a bad configuration): stderr and the errors log."""
+    message = redact(message)
+    print(message, file=sys.stderr)
+    try:
+        path = log_dir / "errors" / f"errors_{dt.date.today():%Y%m%d}.log"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S,%f")[:-3]
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"{stamp} ERROR   puntafina: {message}\n")
+    except OSError:
+        pass  # the message is on stderr; a read-only log folder must not hide it
 
 
 def get_logger(name: str = "") -> logging.Logger:

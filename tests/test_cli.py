@@ -1,0 +1,105 @@
+"""The first contact with the command line: the README's quick start is what CI runs, `setup --demo`
+prints its counts, `dbt test` on an unbuilt warehouse says what to run, and user mistakes are one
+paragraph on stderr (and in logs/errors/) with exit code 2, never a traceback."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+
+def _quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"#+ *Quick start.*?```[a-z]*\n(.*?)```", readme, re.S | re.I)
+    assert block, "README.md has no Quick start code block"
+    return [line.split("#", 1)[0].strip() for line in block.group(1).splitlines() if line.split("#", 1)[0].strip()]
+
+
+def test_ci_runs_the_readme_quick_start_exactly_as_written():
+    commands = _quick_start_commands()
+    assert len(commands) == 2, commands
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    for cmd in commands:
+        assert cmd in ci_lines, f"the README's quick-start command {cmd!r} is not a line of .ci/run"
+    # the pipeline first, then the tests, in the README's order
+    assert ci_lines.index(commands[0]) < ci_lines.index(commands[1])
+
+
+def _run_etl(tmp_path: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PUNTAFINA_DUCKDB_PATH=str(tmp_path / "wh.duckdb"), DO_NOT_TRACK="1")
+    env.pop("PUNTAFINA_TARGET", None)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, str(ROOT / "run_etl.py"), *args], capture_output=True, text=True,
+                          env=env, timeout=120, cwd=ROOT)
+
+
+def _assert_one_error_on_stderr(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    assert "error:" not in proc.stdout, "errors belong on stderr, not stdout"
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("args, env, needles", [
+    (("status",), {}, ("unknown command 'status'", "run, ingest, validate, setup, populate-csv")),
+    (("--target", "postgres", "stauts"), {}, ("unknown command 'stauts'",)),
+    (("run",), {"PUNTAFINA_TARGET": "nosuch"}, ("PUNTAFINA_TARGET='nosuch'", "duckdb, postgres")),
+    (("run", "--target", "nosuch"), {}, ("invalid choice: 'nosuch'", "'duckdb', 'postgres'")),
+])
+def test_user_mistakes_are_one_error_on_stderr(tmp_path, args, env, needles):
+    proc = _run_etl(tmp_path, *args, env_extra=env)
+    if "--target" in args and "nosuch" in args:  # argparse's own message: usage line + error line
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert all(n in proc.stderr for n in needles) and not proc.stdout
+        return
+    _assert_one_error_on_stderr(proc, *needles)
+
+
+def test_config_and_run_errors_go_to_stderr_and_the_errors_log(tmp_path):
+    bad = tmp_path / "etl_config.yaml"
+    bad.write_text(f"monitoring: {{log_dir: {tmp_path}/logs}}\nbatch: {{chunk_size: 0}}\n", encoding="utf-8")
+    proc = _run_etl(tmp_path, "ingest", "--config", str(bad))
+    _assert_one_error_on_stderr(proc, "batch.chunk_size")
+    # before the config is read, the log folder is the project's logs/
+    errors_log = sorted((ROOT / "logs" / "errors").glob("errors_*.log"))[-1].read_text(encoding="utf-8")
+    assert "batch.chunk_size: 0 is not valid" in errors_log
+
+    good = tmp_path / "ok.yaml"
+    good.write_text(f"monitoring: {{log_dir: {tmp_path}/logs, report_dir: {tmp_path}/reports}}\n"
+                    f"recovery: {{checkpoint_dir: {tmp_path}/ck}}\n"
+                    "sources:\n  orocommerce: {url: 'sqlite:////nonexistent/oro.sqlite'}\n", encoding="utf-8")
+    proc = _run_etl(tmp_path, "ingest", "--sources", "orocommerce", "--config", str(good))
+    _assert_one_error_on_stderr(proc, "/nonexistent/oro.sqlite")
+    logged = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "logs" / "errors").glob("*.log"))
+    assert "/nonexistent/oro.sqlite" in logged
+
+
+def test_setup_demo_and_evolve_print_their_counts(duck_project):
+    out = duck_project.run("setup", "--demo", "--scale", "0.1").stdout
+    assert "Traceback" not in out
+    assert re.search(r"orocommerce\s+[\d,]+", out) and re.search(r"csv_data_lines\s+[\d,]+", out), out
+    out = duck_project.run("setup", "--demo", "--evolve", "1").stdout
+    assert re.search(r"inserted\s+orocommerce\s+[\d,]+", out), out
+    assert re.search(r"csv\s+\S*transacciones_tienda\S*\s+[\d,]+", out), out
+
+
+def test_dbt_test_on_an_unbuilt_warehouse_says_what_to_run(tmp_path):
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    env = dict(os.environ, PUNTAFINA_DUCKDB_PATH=str(tmp_path / "wh.duckdb"), DBT_TARGET_PATH=str(tmp_path / "t"),
+               DBT_LOG_PATH=str(tmp_path / "dbt_logs"), DO_NOT_TRACK="1")
+    proc = subprocess.run([dbt, "--no-use-colors", "test"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    assert "Traceback" not in out, out
+    assert "The warehouse (target duckdb) is not built yet" in out and "python run_etl.py" in out, out
+    assert "raw_csv." in out, "the message names what is missing"
