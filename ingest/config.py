@@ -26,12 +26,22 @@ class ConfigError(Exception):
 _POS = ("a positive integer", lambda v: v > 0)
 _NONNEG = ("zero or more", lambda v: v >= 0)
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# the keys of ingest.sources.csv_files.ENCODINGS (not imported here: config loads before pyarrow)
+CSV_ENCODINGS = ("auto", "utf-8", "utf8", "utf-8-sig", "latin-1", "latin1", "iso-8859-1", "cp1252", "windows-1252")
 
 SCHEMA: dict[str, Any] = {
     "sources": {
         "orocommerce": {"url": (str, "${OROCOMMERCE_DB_URL:-demo}", None)},
         "orocrm": {"url": (str, "${OROCRM_DB_URL:-demo}", None)},
-        "csv": {"path": (str, "data/inputs", None)},
+        "csv": {
+            "path": (str, "data/inputs", None),
+            # auto: detected per file (UTF-8, UTF-8-BOM, Latin-1, Windows-1252); or force one codec
+            "encoding": (str, "auto", ("one of " + ", ".join(CSV_ENCODINGS),
+                                       lambda v: v.lower() in CSV_ENCODINGS)),
+            # skip: a bad line is kept as a reject, an unusable file is an error and the run goes on;
+            # fail: the run stops at the first bad line or file
+            "on_error": (str, "skip", ("skip or fail", lambda v: v in ("skip", "fail"))),
+        },
         "demo_dir": (str, "data/demo", None),
     },
     "batch": {

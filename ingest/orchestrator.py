@@ -119,6 +119,11 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
             metrics.errors.append(f"{system}: {exc}")
             ok = False
             continue
+        # unusable CSV files: already logged (errors log) by the job; errors, but the rest loaded and the run goes on
+        metrics.errors.extend(f"{system}: {e}" for e in res.input_errors)
+        for w in res.input_warnings:
+            log.warning(f"    WARNING {w}")
+            metrics.warnings.append(f"{system}: {w}")
         unchanged = [n for n, p in res.tables.items() if p.rows == 0]
         rejected = sum(p.rejected for p in res.tables.values())
         log.info(f"    {system}: {res.rows:,} rows in {len(res.tables) - len(unchanged)} table(s) "

@@ -13,7 +13,12 @@ the round in flight, and the next run resumes from the last committed slice.
   with ``merge`` slices until the table is read to the end. A killed cycle is resumed, not
   restarted; a replayed slice merges on the primary key and never duplicates.
 - CSV files are read from the byte offset where the last slice ended. The POS files
-  (``transacciones_tienda*.csv``) are incremental: new files and new lines only.
+  (``transacciones_tienda*.csv``) are incremental: new files and new lines only. Before the
+  first round every file's header is checked (``csv_files.read_header``): an unusable file
+  (empty, a required column missing, …) is one error naming it; the other files load and the
+  run goes on. A table with an unusable file is never truncated: its reload (a non-incremental
+  table, or ``--full-refresh``) is skipped this run and its raw rows from the last load stay.
+  With ``sources.csv.on_error: fail`` the first unusable file or rejected line stops the job.
 """
 from __future__ import annotations
 
@@ -63,6 +68,8 @@ class JobResult:
     rounds: int = 0
     retries: int = 0
     seconds: float = 0.0
+    input_errors: list = field(default_factory=list)    # unusable CSV files: errors, but the run goes on
+    input_warnings: list = field(default_factory=list)  # CSV tables not reloaded, lines re-decoded
 
     @property
     def rows(self) -> int:
@@ -123,6 +130,9 @@ class Job:
         os.environ["EXTRACT__WORKERS"] = workers
         os.environ["LOAD__WORKERS"] = workers
         self.reader: SliceReader | None = None
+        self._csv_inputs: dict[str, list[tuple[Path, str, csv_files.Header]]] = {}
+        self._csv_errors: list[str] = []
+        self._csv_warnings: list[str] = []
         if system != "csv":
             self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
             self.tables = {t.name: t for t in catalog.tables(system)}
@@ -188,12 +198,51 @@ class Job:
 
         return slices
 
+    def _csv_precheck(self, states: dict[str, dict], full: bool) -> set[str]:
+        """Check every CSV file's header once per run; returns the tables not to reload this run.
+
+        An unusable file is logged as an error naming it and left out (its state untouched, so it
+        is read once fixed); a table with one is not truncated (see the module docstring)."""
+        csv_cfg = self.cfg["sources"]["csv"]
+        root, fail = self.cfg.csv_dir, csv_cfg["on_error"] == "fail"
+        keep: set[str] = set()
+        for name, spec in self.tables.items():
+            usable, bad = [], []
+            for path in csv_files.files_for(spec, root):
+                rel = path.relative_to(root).as_posix()
+                try:
+                    header = csv_files.read_header(path, spec, csv_cfg["encoding"])
+                except csv_files.CsvStructureError as exc:
+                    msg = str(exc).replace(str(path), rel)
+                    if fail:
+                        raise IngestError(f"{msg} (sources.csv.on_error is fail: the run stops at the first "
+                                          f"unusable file)") from None
+                    self.log.error(f"  {msg}")
+                    self._csv_errors.append(msg)
+                    bad.append(rel)
+                    continue
+                usable.append((path, rel, header))
+                note = f"{rel}: {header.describe()}"
+                if header.encoding != "UTF-8" or header.delimiter != ",":
+                    self.log.info(f"    {note}")
+                else:
+                    self.audit.info(note)
+            self._csv_inputs[name] = usable
+            if bad and name in states and (not spec.incremental or full):
+                keep.add(name)
+                self._csv_warnings.append(
+                    f"raw_csv.{name} is not reloaded this run (its rows from the last load stay) because "
+                    f"{', '.join(bad)} cannot be used")
+        return keep
+
     def _csv_slices(self, plan: Plan):
         import dlt
         import pyarrow as pa
 
         spec: csv_files.CsvSpec = self.tables[plan.name]
-        root, size = self.cfg.csv_dir, self.chunk_size
+        size = self.chunk_size
+        inputs = self._csv_inputs.get(plan.name, [])
+        fail = self.cfg["sources"]["csv"]["on_error"] == "fail"
 
         def slices():
             st = dlt.current.resource_state()
@@ -201,23 +250,37 @@ class Job:
             files = {k: dict(v) for k, v in s.get("files", {}).items()}
             budget, n, rejected = size, 0, 0
             parts = []
-            for path in csv_files.files_for(spec, root):
-                rel = path.relative_to(root).as_posix()
-                header = csv_files.read_header(path, spec)
-                f = files.get(rel)
-                if f is None or f.get("digest") != header.digest or path.stat().st_size < f["offset"]:
-                    if f is not None:
-                        self.log.warning(f"  {rel}: the file was rewritten since the last load; reading it again from the start")
-                    f = {"offset": header.data_offset, "line": 1, "digest": header.digest}
+            for path, rel, header in inputs:
+                stat = path.stat()
+                f, note = csv_files.resume_point(files.get(rel), header, stat.st_size)
+                if note:
+                    self.log.warning(f"  {rel}: {note}")
+                final = not spec.incremental or time.time() - stat.st_mtime >= csv_files.SETTLE_SECONDS
                 while budget > 0:
-                    data, f["offset"], f["line"], eof = csv_files.read_chunk(
-                        path, rel, spec, header, f["offset"], f["line"], budget)
-                    if data.num_rows:
-                        parts.append(data)
-                        budget -= data.num_rows
-                        n += data.num_rows
-                        rejected += data.num_rows - data.column("_rechazo").null_count
-                    if eof:
+                    ch = csv_files.read_chunk(path, rel, spec, header, f["offset"], f["line"], budget, final=final)
+                    if ch.first_reject and fail:
+                        line, reason = ch.first_reject
+                        raise csv_files.CsvRejectError(
+                            f"{rel}, line {line}: {reason} (sources.csv.on_error is fail: the run stops at the "
+                            f"first rejected line; fix the file, or set on_error: skip to keep such lines as rejects)")
+                    f["offset"], f["line"] = ch.offset, ch.line
+                    if ch.open:
+                        f["open"] = ch.open
+                    elif ch.table.num_rows:
+                        f.pop("open", None)
+                    if ch.fallback_lines:
+                        shown = ", ".join(map(str, ch.fallback_lines[:5])) + ("…" if len(ch.fallback_lines) > 5 else "")
+                        self._csv_warnings.append(f"{rel}: {len(ch.fallback_lines)} line(s) not valid UTF-8 read as "
+                                                  f"Windows-1252 (line {shown})")
+                    if ch.held_back:
+                        self.log.info(f"    {rel}: the last line has no newline and the file changed less than "
+                                      f"{csv_files.SETTLE_SECONDS:g} s ago; a later run reads it")
+                    if ch.table.num_rows:
+                        parts.append(ch.table)
+                        budget -= ch.table.num_rows
+                        n += ch.table.num_rows
+                        rejected += ch.rejected
+                    if ch.eof:
                         break
                 files[rel] = f
                 if budget <= 0:
@@ -251,8 +314,12 @@ class Job:
         started = time.monotonic()
         self._finish_pending(resume)
         states = self._table_states()
+        keep = self._csv_precheck(states, full) if self.system == "csv" else set()
         plans: dict[str, Plan] = {}
         for name, spec in self.tables.items():
+            if name in keep:  # an unusable file: the table is not reloaded (nor truncated) this run
+                result.tables[name] = TableProgress(name)
+                continue
             prev = states.get(name)
             incremental = spec.incremental
             pk = list(spec.primary_key) if self.system != "csv" else ["_source_file", "_source_line"]
@@ -292,6 +359,8 @@ class Job:
                 on_round(result)
             self._memory_guard()
         result.seconds = time.monotonic() - started
+        result.input_errors = list(self._csv_errors)
+        result.input_warnings = list(dict.fromkeys(self._csv_warnings))
         for prog in result.tables.values():
             self.audit.info(f"loaded {self.system}.{prog.table}: {prog.rows} rows in {prog.chunks} chunk(s)"
                             + (f", {prog.rejected} rejected line(s)" if prog.rejected else ""))
@@ -354,7 +423,8 @@ class Job:
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "warehouse": self.wh.target,
             "tables": {name: {k: v for k, v in s.items() if k != "files"} | (
-                {"files": {f: {"line": d["line"], "offset": d["offset"]} for f, d in s["files"].items()}}
+                {"files": {f: {"line": d["line"], "offset": d["offset"]} | (
+                    {"unterminated_last_line": True} if d.get("open") else {}) for f, d in s["files"].items()}}
                 if "files" in s else {}) for name, s in sorted(states.items())},
         }
         tmp = path.with_suffix(".tmp")
@@ -379,7 +449,7 @@ def _root_cause(exc: BaseException) -> BaseException:
     best = exc
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        if isinstance(cur, (SourceError, csv_files.CsvStructureError, OSError)):
+        if isinstance(cur, (SourceError, csv_files.CsvInputError, OSError)):
             return cur
         best = cur
         cur = cur.__cause__ or cur.__context__
@@ -388,7 +458,7 @@ def _root_cause(exc: BaseException) -> BaseException:
 
 def _transient(exc: BaseException) -> bool:
     """Worth retrying: a source, network or warehouse hiccup, not a bug or bad data."""
-    if isinstance(exc, (csv_files.CsvStructureError, TypeError, AttributeError, KeyError, NameError,
+    if isinstance(exc, (csv_files.CsvInputError, TypeError, AttributeError, KeyError, NameError,
                         ValueError, ImportError)):
         return False
     if isinstance(exc, SourceError):
