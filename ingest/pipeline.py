@@ -208,10 +208,11 @@ class Job:
         keep: set[str] = set()
         for name, spec in self.tables.items():
             usable, bad = [], []
+            known = states.get(name, {}).get("files", {})
             for path in csv_files.files_for(spec, root):
                 rel = path.relative_to(root).as_posix()
                 try:
-                    header = csv_files.read_header(path, spec, csv_cfg["encoding"])
+                    header = csv_files.read_header(path, spec, csv_cfg["encoding"], known.get(rel))
                 except csv_files.CsvStructureError as exc:
                     msg = str(exc).replace(str(path), rel)
                     if fail:

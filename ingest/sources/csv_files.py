@@ -185,8 +185,12 @@ def detect_encoding(path: Path, sample_bytes: int = SAMPLE_BYTES) -> tuple[str, 
     return "cp1252", "Latin-1"
 
 
-def read_header(path: Path, spec: CsvSpec, encoding: str = "auto") -> Header:
-    """Check the file is usable, detect its encoding and delimiter, map the columns to positions."""
+def read_header(path: Path, spec: CsvSpec, encoding: str = "auto", known: dict | None = None) -> Header:
+    """Check the file is usable, detect its encoding and delimiter, map the columns to positions.
+
+    ``known``: the file's committed state; when it records the encoding detected for this same
+    header (``digest``, ``codec``, ``encoding``), that decision is kept (no new sample: a POS file
+    is decoded the same way on every run, and old files cost one header line per run)."""
     try:
         size = path.stat().st_size
         if size == 0:
@@ -200,7 +204,9 @@ def read_header(path: Path, spec: CsvSpec, encoding: str = "auto") -> Header:
         raise CsvStructureError(f"{path}: the header line is longer than {MAX_LINE_BYTES} bytes "
                                 f"(not a CSV export?); expected {','.join(spec.columns)}. Not loaded.")
     configured = ENCODINGS[encoding.lower()]
-    if configured is None:
+    if configured is None and known and known.get("codec") and known.get("digest") == _digest(raw):
+        codec, label = known["codec"], known["encoding"]
+    elif configured is None:
         codec, label = detect_encoding(path, SAMPLE_BYTES)
     else:
         codec, label = configured, _LABELS[configured]
@@ -214,7 +220,7 @@ def read_header(path: Path, spec: CsvSpec, encoding: str = "auto") -> Header:
         found = sum(c in names for c in spec.columns)
         if found == len(spec.columns):
             return Header([names.index(c) for c in spec.columns], len(names), len(raw),
-                          hashlib.sha1(raw).hexdigest()[:12], delim, codec, label,
+                          _digest(raw), delim, codec, label,
                           configured is None, strict=configured == "utf-8")
         if best is None or found > best[0]:
             best = (found, delim, names)
@@ -224,6 +230,10 @@ def read_header(path: Path, spec: CsvSpec, encoding: str = "auto") -> Header:
     raise CsvStructureError(
         f"{path}: required column(s) {', '.join(missing)} missing from the header{read_as} "
         f"({text[:300]!r}); expected {','.join(spec.columns)}. Not loaded.")
+
+
+def _digest(header_line: bytes) -> str:
+    return hashlib.sha1(header_line).hexdigest()[:12]
 
 
 def _decode(raw: bytes, codec: str, strict: bool) -> tuple[str, bool | None]:
@@ -310,8 +320,14 @@ def resume_point(state: dict | None, header: Header, size: int) -> tuple[dict, s
     its row replaced on its (file, line) key; otherwise it goes on from the committed offset."""
     if state is None or state.get("digest") != header.digest or size < state["offset"]:
         note = None if state is None else "the file was rewritten since the last load; reading it again from the start"
-        return {"offset": header.data_offset, "line": 1, "digest": header.digest}, note
+        fresh = {"offset": header.data_offset, "line": 1, "digest": header.digest}
+        if header.detected:
+            fresh.update(codec=header.codec, encoding=header.encoding)
+        return fresh, note
     state = dict(state)
+    if header.detected:  # remembered, so later runs decode this file the same way without sampling it
+        state.setdefault("codec", header.codec)
+        state.setdefault("encoding", header.encoding)
     opened = state.pop("open", None)
     if opened is None:
         return state, None

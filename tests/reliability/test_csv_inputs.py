@@ -159,6 +159,27 @@ def test_a_non_utf8_line_after_the_sample_is_read_as_windows_1252(tmp_path, monk
     assert rows[0]["nombre"] == "NiÃ±o 0" and rows[-1]["nombre"] == "Señal"
 
 
+def test_the_encoding_detected_once_is_kept_for_the_file(tmp_path, monkeypatch):
+    """An incremental file is decoded the same way on every run, and only its header is read again."""
+    path = write(tmp_path, "transacciones_tienda.csv", f"{POS_HEADER}\n{pos_line(1)}\n")
+    header = read_header(path, POS)
+    state, _ = cf.resume_point(None, header, path.stat().st_size)
+    assert (state["codec"], state["encoding"]) == ("utf-8", "UTF-8")
+    with path.open("ab") as fh:
+        fh.write("T2,1,2026-03-01 10:00:00,S01,SKU2,1,2.00,0,USD,efectivo,Peña\n".encode("latin-1"))
+
+    def no_sampling(*args):
+        raise AssertionError("the file was sampled again")
+
+    monkeypatch.setattr(cf, "detect_encoding", no_sampling)
+    again = read_header(path, POS, known=state)
+    assert again.encoding == "UTF-8"
+    ch = read_chunk(path, path.name, POS, again, state["offset"], state["line"], 10)
+    assert ch.table.to_pylist()[-1]["cliente_codigo"] == "Peña" and ch.fallback_lines == [3]
+    with pytest.raises(AssertionError, match="sampled again"):  # another header: a new file, detected anew
+        read_header(path, POS, known=dict(state, digest="other"))
+
+
 def test_encoding_setting_names_match_the_reader():
     assert set(CSV_ENCODINGS) == set(cf.ENCODINGS)
 
