@@ -10,8 +10,10 @@ with the reason in ``_rechazo``, so nothing is lost and the raw table reconciles
 What real store and ERP exports contain, and what the reader does with it:
 
 - **Encoding** (``sources.csv.encoding``, default ``auto``): per file, the first
-  ``SAMPLE_BYTES`` are sampled. A UTF-8 BOM means UTF-8-BOM; a sample that decodes as UTF-8
-  means UTF-8 (plain ASCII included), and so does a sample where some non-ASCII lines are UTF-8
+  ``SAMPLE_BYTES`` are sampled, once: the decision is kept in the file's state
+  (``resume_point``), so an incremental file is decoded the same way on every run. A UTF-8
+  BOM means UTF-8-BOM; a sample that decodes as UTF-8 means UTF-8 (plain ASCII included),
+  and so does a sample where some non-ASCII lines are UTF-8
   and others are not (a mixed export); otherwise the file is Windows-1252 when the sample has
   bytes 0x80-0x9F (€, curly quotes, …) and Latin-1 when it has not. Both single-byte cases
   are decoded as Windows-1252 (identical to Latin-1 for 0xA0-0xFF; the five bytes 1252 leaves
