@@ -349,6 +349,9 @@ def test_bad_files_together_through_the_pipeline(duck_project):
     first = dict(p.warehouse_query("select _source_file || ':' || _source_line, _dlt_load_id from raw_csv.sucursales"))
     assert p.warehouse_query("select cliente_codigo from raw_csv.transacciones_tienda where _source_line = 4") == [
         ("C",)]
+    ck = json.loads((p.tmp / "checkpoints" / "csv.checkpoint").read_text())["tables"]
+    assert ck["transacciones_tienda"]["files"]["ventas/transacciones_tienda.csv"] == {
+        "line": 4, "offset": f["pos"].stat().st_size, "unterminated_last_line": True}
 
     # the next day's exports
     f["sucursales"].write_text("codigo,nombre,tipo,ciudad\nS01,Centro,tienda,SS\n")  # a column missing
