@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         early_error(ROOT / "logs", f"error: {exc}")
         return 2
+    # batch.max_workers is also dbt's thread count (profiles.yml reads PUNTAFINA_THREADS)
+    os.environ["PUNTAFINA_THREADS"] = str(cfg.batch["max_workers"])
     mon = cfg["monitoring"]
     log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"])
     try:
@@ -168,6 +170,14 @@ def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
     total = 1 + len(steps)
     orch._phase(log, 1, total, "Extract (dlt -> raw)")
     ok = orch.extract(cfg, wh, systems, full, metrics)
+    loaded = sorted(t for t, rows in metrics.tables.items() if rows)
+    if loaded and wh.target == "postgres":
+        try:
+            secs = wh.analyze(loaded)
+            log.info(f"  planner statistics: ANALYZE of {len(loaded)} loaded raw table(s) in {secs:.1f} s")
+        except Exception as exc:  # noqa: BLE001 - statistics make plans good, their absence is not a failure
+            log.warning(f"  could not ANALYZE the loaded raw tables: {exc}")
+            metrics.warnings.append(f"ANALYZE of the raw tables failed: {exc}")
     if steps and ok:
         ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
     elif steps:

@@ -28,6 +28,26 @@ class DbtResult:
     results: list = field(default_factory=list)
 
 
+_MANIFESTS: dict[tuple, object] = {}
+
+
+def _manifest(common: list[str]):
+    """The project parsed once per process and settings: a run invokes dbt once per phase, and
+    each invocation would otherwise parse the project again (seconds each, before any SQL).
+    Keyed by the flags that shape the manifest (target, vars) and the environment variables
+    profiles.yml reads. None when parsing fails: the invocation then parses and reports it."""
+    from dbt.cli.main import dbtRunner
+
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("PUNTAFINA_", "DW_", "DBT_"))))
+    key = (tuple(common), env)
+    if key not in _MANIFESTS:
+        res = dbtRunner().invoke(["parse", *common])
+        if not res.success or res.result is None:
+            return None
+        _MANIFESTS[key] = res.result
+    return _MANIFESTS[key]
+
+
 def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False) -> DbtResult:
     from dbt.cli.main import dbtRunner
 
@@ -58,10 +78,13 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
             log.info(line)
 
     # unit tests are development checks (run by the test suite with `dbt test`), not part of a load
-    full = [*args, "--exclude-resource-type", "unit_test", "--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
-            "--vars", json.dumps(dbt_vars), "--log-path", str(root / "logs" / "dbt"),
-            "--log-level", "none", "--log-level-file", "info"]
-    res = dbtRunner(callbacks=[on_event]).invoke(full)
+    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
+              "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs" / "dbt"),
+              "--log-level", "none", "--log-level-file", "info"]
+    full = [*args, "--exclude-resource-type", "unit_test", *common]
+    if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (run_etl.py); profiles.yml reads it too
+        full += ["--threads", os.environ["PUNTAFINA_THREADS"]]
+    res = dbtRunner(manifest=_manifest(common), callbacks=[on_event]).invoke(full)
     if res.exception is not None:
         out.ok = False
         text = " ".join(line.strip() for line in str(res.exception).strip().splitlines() if line.strip())

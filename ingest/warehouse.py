@@ -104,6 +104,35 @@ class Warehouse:
                 f"is unreachable: {msg}. Set DW_HOST, DW_PORT, DW_USER, DW_PASSWORD and DW_DATABASE, "
                 f"or run `python run_etl.py setup --target postgres` to create the database.") from None
 
+    def analyze(self, tables: list[str]) -> float:
+        """Planner statistics for the raw tables a load just wrote (``schema.table`` names).
+
+        PostgreSQL has none for a freshly loaded table until autovacuum reaches it (right
+        after a bulk load that is too late; on a server without autovacuum, never), and
+        without them it plans the staging views' joins as if each table held one row.
+        ``ANALYZE`` samples a bounded number of rows, so this costs well under a second per
+        table at any size. DuckDB keeps its statistics as it writes: nothing to do.
+        Returns the seconds spent."""
+        import time
+
+        if self.target != "postgres" or not tables:
+            return 0.0
+        from psycopg2 import sql
+
+        t0 = time.monotonic()
+        con = self.pg_connect()
+        con.autocommit = True
+        try:
+            with con.cursor() as cur:
+                for name in tables:
+                    schema, table = name.split(".", 1)
+                    cur.execute("select to_regclass(%s) is not null", (sql.Identifier(schema, table).as_string(cur),))
+                    if cur.fetchone()[0]:
+                        cur.execute(sql.SQL("analyze {}").format(sql.Identifier(schema, table)))
+        finally:
+            con.close()
+        return time.monotonic() - t0
+
     def create_database(self, name: str | None = None) -> bool:
         """Create a PostgreSQL database on the warehouse server if it is missing; True if created."""
         import psycopg2

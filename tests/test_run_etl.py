@@ -7,11 +7,22 @@ import json
 def test_full_run_then_the_documented_dbt_commands(project):
     project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
     project.generate(scale=0.1)
+    project.write_config(batch={"max_workers": 1})  # one source of truth: dbt's threads follow it
     out = project.run("run").stdout
     for phase in ("1/5 Extract", "2/5 Validate and populate", "3/5 Dimensions", "4/5 Facts", "5/5 Final checks",
                   "Summary"):
         assert phase in out, out
     assert "status       SUCCESS" in out
+
+    run_results = json.loads((project.tmp / "dbt_target" / "run_results.json").read_text())
+    assert run_results["args"]["threads"] == 1, "batch.max_workers must set dbt's threads"
+    if project.target == "postgres":  # every table dbt wrote and every loaded raw table has statistics
+        unanalyzed = project.warehouse_query(
+            "select schemaname || '.' || relname from pg_stat_user_tables where n_live_tup > 0 "
+            "and last_analyze is null and last_autoanalyze is null and relname not like '\\_dlt%' "
+            "and relname <> 'etl_runs' "
+            "and schemaname in ('raw_orocommerce', 'raw_orocrm', 'raw_csv', 'dw', 'snapshots', 'audit')")
+        assert not unanalyzed, f"tables left without planner statistics: {unanalyzed}"
 
     runs = sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"))
     metrics = json.loads(runs[-1].read_text())

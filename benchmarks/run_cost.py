@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""What a pipeline run costs, by scale and target: full run, no-change run, a day of changes.
+
+    .venv/bin/python benchmarks/run_cost.py --scale 1 --target duckdb
+    .venv/bin/python benchmarks/run_cost.py --scale 1 10 --target duckdb postgres   # PostgreSQL at 127.0.0.1:5432
+
+Each case is a throwaway project (demo sources at the scale, its own warehouse; PostgreSQL
+databases are dropped at the end). For every run it prints wall seconds, CPU seconds of the
+run's process tree (user + system, from the children's rusage: the steadier figure on a
+shared machine), peak RSS, and the slowest dbt nodes; then the ratios the targets are
+stated in: no-change / full and evolve / full (CPU), PostgreSQL / DuckDB (wall and CPU)
+at the same scale, and scale-to-scale growth. (On PostgreSQL the CPU of the server
+processes is not in the figure: compare PostgreSQL runs by wall time.)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+
+def _timed(project, *args: str) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    proc = subprocess.run(project.cmd(*args), env=project.env, capture_output=True, text=True, cwd=ROOT)
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"run {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    runs = sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"), key=lambda p: p.stat().st_mtime)
+    metrics = json.loads(runs[-1].read_text())
+    slow = []
+    results = project.tmp / "dbt_target" / "run_results.json"
+    if results.exists():
+        doc = json.loads(results.read_text())
+        slow = sorted(((r["execution_time"], r["unique_id"].split(".")[-1]) for r in doc["results"]), reverse=True)[:3]
+    return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow}
+
+
+def bench(scale: float, target: str) -> dict:
+    from conftest import EtlProject
+
+    with tempfile.TemporaryDirectory(prefix="pf_bench_") as tmp:
+        project = EtlProject(Path(tmp), target)
+        project.env["DBT_TARGET_PATH"] = str(Path(tmp) / "dbt_target")
+        try:
+            project.generate(scale=scale, seed=42)
+            out = {"full": _timed(project, "run")}
+            out["no_change"] = _timed(project, "run")
+            project.evolve(step=1, seed=42)
+            out["evolve"] = _timed(project, "run")
+        finally:
+            project.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=float, nargs="+", default=[1.0])
+    ap.add_argument("--target", nargs="+", default=["duckdb"], choices=["duckdb", "postgres"])
+    args = ap.parse_args()
+    os.environ.update(DO_NOT_TRACK="1", RUNTIME__DLTHUB_TELEMETRY="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    results: dict[tuple, dict] = {}
+    print(f"{'scale':>6} {'target':<9} {'run':<10} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8}  slowest dbt nodes")
+    for scale in args.scale:
+        for target in args.target:
+            res = results[(scale, target)] = bench(scale, target)
+            for run, r in res.items():
+                slow = ", ".join(f"{name} {secs:.1f}s" for secs, name in r["slow"])
+                print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f}  {slow}",
+                      flush=True)
+    print("\nratios (CPU unless said)")
+    for (scale, target), res in results.items():
+        full = res["full"]["cpu"]
+        print(f"  scale {scale:g} {target}: no-change/full {res['no_change']['cpu'] / full:.2f}, "
+              f"evolve/full {res['evolve']['cpu'] / full:.2f}")
+    for scale in args.scale:
+        if (scale, "duckdb") in results and (scale, "postgres") in results:
+            d, p = results[(scale, "duckdb")]["full"], results[(scale, "postgres")]["full"]
+            print(f"  scale {scale:g} full run postgres/duckdb: wall {p['wall'] / d['wall']:.2f}, CPU {p['cpu'] / d['cpu']:.2f}")
+    scales = sorted(args.scale)
+    for target in args.target:
+        for lo, hi in zip(scales, scales[1:]):
+            a, b = results[(lo, target)]["full"], results[(hi, target)]["full"]
+            print(f"  {target} full run scale {hi:g}/{lo:g} ({hi / lo:g}x data): wall {b['wall'] / a['wall']:.2f}, "
+                  f"CPU {b['cpu'] / a['cpu']:.2f}, RSS {b['rss_mb'] / max(a['rss_mb'], 1):.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
