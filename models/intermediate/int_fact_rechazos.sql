@@ -4,8 +4,12 @@
     rows. One row per rejected record:
       etapa 'hecho'  a staged row that fails a required field of its fact
                      (the motivo_rechazo of the int_fact_* models);
-      etapa 'carga'  a CSV line the loader could not split (stg_csv__rechazos),
-                     never staged: it reconciles the raw file with the fact.
+      etapa 'carga'  a CSV line that is not staged (stg_csv__rechazos): one
+                     the loader could not split (tipo_rechazo malformada)
+                     or whose values break a staging rule (valor);
+      etapa 'duplicado'  a CSV line whose key repeats an earlier line
+                     (stg_csv__rechazos, tipo_rechazo duplicado).
+                     Both reconcile the raw file with the fact.
     monto: the amount the row would have added to the fact's main money
     measure (gross amount, payment amount, target), when it can be computed.
 -#}
@@ -64,7 +68,7 @@ rechazados as (
 
     select
         'fact_ventas' as hecho,
-        'carga' as etapa,
+        case when tipo_rechazo = 'duplicado' then 'duplicado' else 'carga' end as etapa,
         'tienda' as origen,
         {{ dbt.concat(['_source_file', "':'", 'cast(_source_line as ' ~ dbt.type_string() ~ ')']) }}
             as registro_id,
@@ -113,7 +117,7 @@ rechazados as (
 
     select
         'fact_metas_ventas' as hecho,
-        'carga' as etapa,
+        case when tipo_rechazo = 'duplicado' then 'duplicado' else 'carga' end as etapa,
         'csv' as origen,
         {{ dbt.concat(['_source_file', "':'", 'cast(_source_line as ' ~ dbt.type_string() ~ ')']) }}
             as registro_id,

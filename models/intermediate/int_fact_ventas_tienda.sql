@@ -8,7 +8,10 @@
     A ticket is a completed, paid sale handed over in the store: its order
     status is `closed`; it has no website, shipping method or promotion.
     The store is both the warehouse and the ship-to place. Prices include
-    IVA (13 %, var tasa_iva).
+    IVA (13 %, var tasa_iva). A return is a line with a negative quantity
+    and the sale's (positive) price and discount: its gross, discount, net,
+    tax and cost amounts are all negative. Lines with bad values never get
+    here (stg_csv__rechazos): motivo_rechazo only guards that.
 -#}
 {%- set tasa_iva = var('tasa_iva', 0.13) -%}
 
@@ -84,7 +87,11 @@ lineas as (
         productos_erp.costo_unitario,
         geografia_direcciones.geografia_id,
         cast(transacciones_tienda.precio_unitario * transacciones_tienda.cantidad as decimal(19, 4)) as monto_bruto,
-        coalesce(transacciones_tienda.monto_descuento, 0) as descuento
+        -- a return (negative quantity) gives the discount back: every amount of the line is negative
+        case
+            when transacciones_tienda.es_devolucion then -coalesce(transacciones_tienda.monto_descuento, 0)
+            else coalesce(transacciones_tienda.monto_descuento, 0)
+        end as descuento
     from transacciones_tienda
     left join unidad_principal
         on upper(transacciones_tienda.sku) = unidad_principal.sku_mayusculas

@@ -2,9 +2,9 @@
     fact_ventas (POS lines, channel tienda) against its sources:
       - the staged ticket lines: loaded + rejected = staged (rows), and the
         gross and discount amounts add up;
-      - the raw file: raw lines = loaded + rejected (also the malformed
-        lines the loader kept aside) + repeated lines (a line sent twice
-        is loaded once).
+      - the raw file: raw lines = loaded + rejected (also the lines never
+        staged: malformed, bad values, repeated ticket lines; all in
+        stg_csv__rechazos).
     Fails with one row holding the counts and totals when they differ.
 -#}
 {{ config(tags=['reconciliacion']) }}
@@ -22,7 +22,9 @@ lineas_origen as (
     select
         count(*) as filas,
         coalesce(sum(precio_unitario * cantidad), 0) as monto_bruto,
-        coalesce(sum(monto_descuento), 0) as monto_descuento
+        -- a return gives its discount back (negative in the fact)
+        coalesce(sum(case when es_devolucion then -monto_descuento else monto_descuento end), 0)
+            as monto_descuento
     from {{ ref('stg_csv__transacciones_tienda') }}
 
 ),
@@ -42,6 +44,7 @@ rechazos as (
 
     select
         count(case when etapa = 'hecho' then 1 end) as filas_hecho,
+        count(case when etapa = 'duplicado' then 1 end) as filas_repetidas,
         count(*) as filas_total,
         coalesce(sum(monto), 0) as monto_bruto
     from {{ ref('int_fact_rechazos') }}
@@ -54,23 +57,6 @@ descuento_rechazado as (
     select coalesce(sum(monto_descuento), 0) as monto_descuento
     from {{ ref('int_fact_ventas_tienda') }}
     where motivo_rechazo is not null
-
-),
-
-crudas as (
-
-    -- a repeated line: same ticket and line number as another well-formed line
-    select
-        count(*) as filas,
-        count(*) - count(
-            distinct case
-                when nullif(trim(ticket), '') is not null and nullif(trim(linea), '') is not null
-                    then trim(ticket) || '|' || trim(linea)
-                else _source_file || ':' || cast(_source_line as {{ dbt.type_string() }})
-            end
-        ) as filas_repetidas
-    from lineas_crudas
-    where _rechazo is null
 
 ),
 
@@ -87,7 +73,7 @@ select
     rechazos.filas_hecho as filas_rechazadas,
     crudas_total.filas as filas_crudas,
     rechazos.filas_total as filas_rechazadas_con_malformadas,
-    crudas.filas_repetidas,
+    rechazos.filas_repetidas,
     lineas_origen.monto_bruto as monto_bruto_origen,
     lineas_hecho.monto_bruto as monto_bruto_hecho,
     rechazos.monto_bruto as monto_bruto_rechazado
@@ -95,11 +81,10 @@ from lineas_origen
 cross join lineas_hecho
 cross join rechazos
 cross join descuento_rechazado
-cross join crudas
 cross join crudas_total
 where
     lineas_origen.filas != lineas_hecho.filas + rechazos.filas_hecho
-    or crudas_total.filas != lineas_hecho.filas + rechazos.filas_total + crudas.filas_repetidas
+    or crudas_total.filas != lineas_hecho.filas + rechazos.filas_total
     or abs(lineas_origen.monto_bruto - lineas_hecho.monto_bruto - rechazos.monto_bruto) > 0.01
     or abs(
         lineas_origen.monto_descuento - lineas_hecho.monto_descuento - descuento_rechazado.monto_descuento

@@ -1,134 +1,84 @@
 {#-
-    The CSV lines the loader could not split (wrong number of fields, bad
-    encoding, empty line): the loader keeps them in their raw table with
-    the reason in `_rechazo` and the text in `_contenido`, so every line of
-    every file is accounted for. The one staging model over several raw
-    tables: a union of the rejected lines, no joins.
+    Every CSV line that is not staged, with the reason, from every CSV raw
+    table (through its base_csv__<table> model, which keeps every raw line):
+      malformada  the loader could not split it (wrong number of fields,
+                  bad encoding, empty line): its text is in `contenido`;
+      valor       a value breaks a rule of its staging model (a date that
+                  is not a calendar day, a negative price, a rate <= 0...);
+      duplicado   its key repeats an earlier line (by file and line): the
+                  same data (`duplicado`) or other data (`duplicado con
+                  valores distintos`); `linea_conservada` is the kept line.
+    So for every raw table: staged lines + rejected lines = raw lines
+    (tests/singular/reconciliacion_csv_lineas.sql). The one staging model
+    over several tables: a union, no joins.
 -#}
+{%- set tablas = [
+    'estados_orden',
+    'transacciones_tienda',
+    'metas_ventas',
+    'productos_erp',
+    'sucursales',
+    'tipos_cambio',
+] -%}
 
 with
 
 estados_orden as (
 
-    select * from {{ source('csv', 'estados_orden') }}
+    select * from {{ ref('base_csv__estados_orden') }}
 
 ),
 
 transacciones_tienda as (
 
-    select * from {{ source('csv', 'transacciones_tienda') }}
+    select * from {{ ref('base_csv__transacciones_tienda') }}
 
 ),
 
 metas_ventas as (
 
-    select * from {{ source('csv', 'metas_ventas') }}
+    select * from {{ ref('base_csv__metas_ventas') }}
 
 ),
 
 productos_erp as (
 
-    select * from {{ source('csv', 'productos_erp') }}
+    select * from {{ ref('base_csv__productos_erp') }}
 
 ),
 
 sucursales as (
 
-    select * from {{ source('csv', 'sucursales') }}
+    select * from {{ ref('base_csv__sucursales') }}
 
 ),
 
 tipos_cambio as (
 
-    select * from {{ source('csv', 'tipos_cambio') }}
+    select * from {{ ref('base_csv__tipos_cambio') }}
 
 ),
 
 rechazos as (
 
-    select
-        cast('estados_orden' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from estados_orden
-    where _rechazo is not null
-
-    union all
-
-    select
-        cast('transacciones_tienda' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from transacciones_tienda
-    where _rechazo is not null
-
-    union all
-
-    select
-        cast('metas_ventas' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from metas_ventas
-    where _rechazo is not null
-
-    union all
-
-    select
-        cast('productos_erp' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from productos_erp
-    where _rechazo is not null
-
-    union all
-
-    select
-        cast('sucursales' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from sucursales
-    where _rechazo is not null
-
-    union all
-
-    select
-        cast('tipos_cambio' as varchar) as tabla_origen,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        cast(_rechazo as varchar) as motivo,
-        cast(_contenido as varchar) as contenido,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from tipos_cambio
-    where _rechazo is not null
-
-),
-
--- one row per file line: the latest load
-final as (
-
-    {{ deduplicate('rechazos', '_source_file, _source_line', '_cargado_at desc nulls last') }}
+    {% for tabla in tablas -%}
+        select
+            cast('{{ tabla }}' as varchar) as tabla_origen,
+            _source_file,
+            _source_line,
+            cast(_tipo_rechazo as varchar) as tipo_rechazo,
+            cast(_motivo_rechazo as varchar) as motivo,
+            _contenido as contenido,
+            case when _tipo_rechazo = 'duplicado' then _linea_conservada end as linea_conservada,
+            _cargado_at,
+            _dlt_load_id
+        from {{ tabla }}
+        where _motivo_rechazo is not null
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {%- endfor %}
 
 )
 
-select * from final
+select * from rechazos

@@ -1,89 +1,43 @@
 {#-
-    POS times are local store time, as the POS exports them: El Salvador,
-    UTC-6 all year (no daylight saving time since 1988).
+    The staged POS ticket lines: the lines of base_csv__transacciones_tienda
+    that break no rule (malformed, bad or out-of-range values, repeated
+    ticket lines are in stg_csv__rechazos instead).
 -#}
-{%- set horas_a_utc = 6 -%}
 
 with
 
-transacciones_tienda as (
+lineas as (
 
-    select * from {{ source('csv', 'transacciones_tienda') }}
-
-),
-
-renombrado as (
-
-    select
-        {{ try_cast_text('ticket', 'varchar') }} as ticket,
-        {{ try_cast_text('linea', 'integer') }} as linea,
-        {{ is_invalid_cast('linea', 'integer') }} as linea__invalido,
-        {{ try_cast_text('fecha_hora', 'timestamp') }} as fecha_hora_local,
-        {{ is_invalid_cast('fecha_hora', 'timestamp') }} as fecha_hora_local__invalido,
-        upper({{ try_cast_text('sucursal', 'varchar') }}) as sucursal_codigo,
-        {{ try_cast_text('sku', 'varchar') }} as sku,
-        {{ try_cast_text('cantidad', 'decimal(18, 4)') }} as cantidad,
-        {{ is_invalid_cast('cantidad', 'decimal(18, 4)') }} as cantidad__invalido,
-        {{ try_cast_text('precio', 'decimal(19, 4)') }} as precio_unitario,
-        {{ is_invalid_cast('precio', 'decimal(19, 4)') }} as precio_unitario__invalido,
-        {{ try_cast_text('descuento', 'decimal(19, 4)') }} as monto_descuento,
-        {{ is_invalid_cast('descuento', 'decimal(19, 4)') }} as monto_descuento__invalido,
-        upper({{ try_cast_text('moneda', 'varchar') }}) as moneda,
-        lower({{ try_cast_text('metodo_pago', 'varchar') }}) as metodo_pago,
-        upper({{ try_cast_text('cliente_codigo', 'varchar') }}) as cliente_codigo,
-        cast(_source_file as varchar) as _source_file,
-        cast(_source_line as bigint) as _source_line,
-        {{ load_id_to_timestamp('_dlt_load_id') }} as _cargado_at,
-        cast(_dlt_load_id as varchar) as _dlt_load_id
-    from transacciones_tienda
-    -- malformed lines stay in the raw table with the reason (stg_csv__rechazos)
-    where _rechazo is null
+    select * from {{ ref('base_csv__transacciones_tienda') }}
 
 ),
 
-poblado as (
+final as (
 
     select
-        {{ populate_generated_id('ticket', ['_source_file', '_source_line']) }},
+        ticket,
+        ticket__poblado,
         linea,
-        linea__invalido,
         fecha_hora_local,
-        fecha_hora_local__invalido,
-        {{ dbt.dateadd('hour', horas_a_utc, 'fecha_hora_local') }} as vendido_at,
-        cast(fecha_hora_local as date) as fecha_venta,
+        vendido_at,
+        fecha_venta,
         sucursal_codigo,
         sku,
         cantidad,
-        cantidad__invalido,
+        es_devolucion,
         precio_unitario,
-        precio_unitario__invalido,
         monto_descuento,
-        monto_descuento__invalido,
-        {{ populate_default('moneda') }},
+        moneda,
+        moneda__poblado,
         metodo_pago,
         cliente_codigo,
-        -- 'C' + 6 digits is an Oro customer; 'T...' a store-only customer; null: anonymous
-        case
-            when cliente_codigo like 'C%'
-                then {{ try_cast_text('substr(cliente_codigo, 2)', 'integer') }}
-        end as cliente_id,
+        cliente_id,
         _source_file,
         _source_line,
         _cargado_at,
         _dlt_load_id
-    from renombrado
-
-),
-
--- one row per ticket line: a line sent twice keeps the latest load, then the last line.
--- Lines without a valid number are kept apart (by their position in the file).
-final as (
-
-    {{ deduplicate(
-        'poblado',
-        'ticket, linea, case when linea is null then _source_file end, case when linea is null then _source_line end',
-        '_cargado_at desc nulls last, _source_file desc, _source_line desc'
-    ) }}
+    from lineas
+    where _motivo_rechazo is null
 
 )
 
