@@ -32,6 +32,7 @@ class RunMetrics:
     status: str = "running"
     records_extracted: int = 0
     records_rejected: int = 0
+    records_quarantined: int = 0
     records_failed: int = 0
     nodes_built: int = 0
     tests_passed: int = 0
@@ -40,6 +41,7 @@ class RunMetrics:
     success_rate: float = 0.0
     tables: dict = field(default_factory=dict)
     reports: list = field(default_factory=list)
+    quarantine: dict = field(default_factory=dict)  # raw_<system>.<table> -> reason -> source rows
     dw_rows: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
@@ -75,7 +77,9 @@ def demo_missing(cfg: Config, wh: Warehouse, selected: list[str]) -> bool:
 
 
 def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
-    """Check every source and the warehouse before anything is written."""
+    """Check every source (reachable, and holding every table the catalog reads) and the
+    warehouse before anything is written."""
+    from ingest import catalog
     from ingest.pipeline import source_url
     from ingest.sources.sql_tables import SourceError, make_reader
 
@@ -87,9 +91,18 @@ def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
             continue
         url = source_url(system, cfg, wh)
         try:
-            make_reader(url, min(cfg.batch["timeout"], 15), cfg.root).check()
+            reader = make_reader(url, min(cfg.batch["timeout"], 15), cfg.root)
+            reader.check()
+            missing = reader.missing_tables(catalog.tables(system))
         except SourceError as exc:
             raise PreflightError(f"sources.{system}.url: {exc}") from None
+        if missing:
+            shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            raise PreflightError(f"sources.{system}.url: {reader.where()} lacks {len(missing)} of the "
+                                 f"{len(catalog.tables(system))} tables the catalog reads ({shown}); nothing was "
+                                 f"loaded. Point the URL at the {system} database"
+                                 + (" or run `python run_etl.py setup --demo` to regenerate the demo sources."
+                                    if cfg["sources"][system]["url"] == "demo" else "."))
     try:
         wh.check()
     except WarehouseError as exc:
@@ -124,12 +137,25 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
         for w in res.input_warnings:
             log.warning(f"    WARNING {w}")
             metrics.warnings.append(f"{system}: {w}")
+        for warning in res.warnings:
+            log.warning(f"    WARNING {warning}")
+            metrics.warnings.append(warning)
+        for error in res.errors:  # a table that cannot be read: an error; the other tables loaded, the run goes on
+            log.error(f"  {error}")
+            metrics.errors.append(error)
+        quarantined = 0
+        for name, p in res.tables.items():
+            if p.quarantined:
+                metrics.quarantine[f"raw_{system}.{name}"] = dict(p.quarantined)
+                quarantined += sum(p.quarantined.values())
+        metrics.records_quarantined += quarantined
         unchanged = [n for n, p in res.tables.items() if p.rows == 0]
         rejected = sum(p.rejected for p in res.tables.values())
         log.info(f"    {system}: {res.rows:,} rows in {len(res.tables) - len(unchanged)} table(s) "
                  f"({len(unchanged)} unchanged), {res.rounds} round(s), {res.seconds:.1f} s"
                  + (f", {res.retries} retry(ies)" if res.retries else "")
-                 + (f", {rejected:,} malformed line(s) kept in _rechazo" if rejected else ""))
+                 + (f", {rejected:,} malformed line(s) kept in _rechazo" if rejected else "")
+                 + (f", {quarantined:,} source row(s) quarantined" if quarantined else ""))
         metrics.records_extracted += res.rows
         metrics.records_rejected += rejected
         metrics.tables.update({f"raw_{system}.{n}": p.rows for n, p in res.tables.items()})
@@ -269,7 +295,11 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
     log.info("\n== Summary ==")
     log.info(f"  status       {m.status.upper()}  ({m.duration_s:.1f} s, peak memory {m.peak_memory_mb:,.0f} MB)")
     log.info(f"  extracted    {m.records_extracted:,} rows" +
-             (f" ({m.records_rejected:,} malformed CSV lines kept for review)" if m.records_rejected else ""))
+             (f" ({m.records_rejected:,} malformed CSV lines kept for review)" if m.records_rejected else "")
+             + (f"; {m.records_quarantined:,} source row(s) quarantined (raw_*._cuarentena)"
+                if m.records_quarantined else ""))
+    if m.warnings:
+        log.info(f"  warnings     {len(m.warnings)} (schema drift, quarantined rows, warned tests; see the run metrics)")
     log.info(f"  built        {m.nodes_built} dbt nodes (models, snapshots, seeds)")
     if m.dw_rows:
         dims = {k: v for k, v in m.dw_rows.items() if k.startswith("dim_")}

@@ -22,6 +22,7 @@ the round in flight, and the next run resumes from the last committed slice.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -33,11 +34,14 @@ from ingest import catalog
 from ingest.config import Config
 from ingest.logs import get_logger
 from ingest.sources import csv_files
+from ingest.sources import sql_tables
 from ingest.sources.sql_tables import SliceReader, SourceError, last_keys, make_reader
 from ingest.warehouse import Warehouse
 
 SYSTEMS = ("orocommerce", "orocrm", "csv")
 MIN_CHUNK = 1000
+# an update cursor later than now + this is "in the future" (clock skew of a day is tolerated)
+FUTURE_TOLERANCE = 86400
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -59,6 +63,7 @@ class TableProgress:
     cycle_chunk: int = 0   # slices committed in the current cycle
     resumed_from: int | None = None
     rejected: int = 0
+    quarantined: dict = field(default_factory=dict)  # reason -> source rows quarantined by this run
 
 
 @dataclass
@@ -70,6 +75,8 @@ class JobResult:
     seconds: float = 0.0
     input_errors: list = field(default_factory=list)    # unusable CSV files: errors, but the run goes on
     input_warnings: list = field(default_factory=list)  # CSV tables not reloaded, lines re-decoded
+    warnings: list = field(default_factory=list)  # schema drift, quarantined rows
+    errors: list = field(default_factory=list)    # tables that could not be read (the others were)
 
     @property
     def rows(self) -> int:
@@ -129,10 +136,15 @@ class Job:
         workers = str(cfg.batch["max_workers"])
         os.environ["EXTRACT__WORKERS"] = workers
         os.environ["LOAD__WORKERS"] = workers
+        try:  # dlt imports pandas lazily inside the parallel extract threads, where two threads can meet
+            import pandas  # noqa: F401  a half-initialised module; importing it once here first avoids that
+        except ImportError:
+            pass
         self.reader: SliceReader | None = None
         self._csv_inputs: dict[str, list[tuple[Path, str, csv_files.Header]]] = {}
         self._csv_errors: list[str] = []
         self._csv_warnings: list[str] = []
+        self.quarantined: dict[str, dict[str, int]] = {}  # table -> reason -> rows (this run)
         if system != "csv":
             self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
             self.tables = {t.name: t for t in catalog.tables(system)}
@@ -170,33 +182,61 @@ class Job:
         """Timestamps stay naive UTC (as Oro stores them), not shifted into a session time zone."""
         if self.system == "csv":
             return {}
-        return {c.name: {"data_type": "timestamp", "timezone": False, "precision": 6}
-                for c in self.tables[name].columns if c.type.startswith("timestamp")}
+        hints = {c.name: {"data_type": "timestamp", "timezone": False, "precision": 6}
+                 for c in self.tables[name].columns if c.type.startswith("timestamp")}
+        for col in self.reader.drift.get(name, ()):  # dropped from the source: loaded as null
+            hints.setdefault(col, {})["nullable"] = True
+        return hints
 
     def _sql_slices(self, plan: Plan):
         import dlt
 
         table = self.tables[plan.name]
         reader, size = self.reader, self.chunk_size
+        check_json = reader.dialect == "sqlite"  # PostgreSQL's jsonb cannot hold text that does not parse
 
         def slices():
             st = dlt.current.resource_state()
             s = dict(plan.state)
             data = reader.read(table, s.get("after"), size)
+            horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                       + dt.timedelta(seconds=FUTURE_TOLERANCE))
+            checked = sql_tables.screen(data, table, horizon, check_json)
             first_ever = s.get("after") is None and s["chunk"] == 0
-            if data.num_rows:
-                yield data
+            if checked.rows.num_rows:
+                yield checked.rows
             elif plan.write_disposition == "replace" or first_ever:
-                yield self._empty(data)  # an empty first slice still creates (or truncates) the raw table
-            if data.num_rows:
-                s["after"] = last_keys(data, table)
+                yield self._empty(checked.rows)  # an empty first slice still creates (or truncates) the raw table
+            if checked.quarantine:
+                yield self._quarantine(checked.quarantine)
+                counts = self.quarantined.setdefault(table.name, {})
+                for reason, n in checked.counts.items():
+                    counts[reason] = counts.get(reason, 0) + n
+            if checked.position.num_rows:
+                s["after"] = last_keys(checked.position, table)
+            elif data.num_rows >= size:
+                raise SourceError(f"{table.name}: a whole slice of {data.num_rows:,} rows has a null primary key or "
+                                  f"a future {table.cursor}; the table cannot be paginated", transient=False)
             s["chunk"] += 1
-            s["rows"] += data.num_rows
-            s["last_rows"] = data.num_rows
-            s["done"] = data.num_rows < size
+            s["rows"] += checked.rows.num_rows
+            s["last_rows"] = checked.rows.num_rows
+            # rows with a future cursor sort last: the slice that meets one ends the table for this run
+            s["done"] = data.num_rows < size or sql_tables.FUTURE in checked.counts
             st["slices"] = s
 
         return slices
+
+    def _quarantine(self, rows: list[dict]):
+        """Quarantined source rows travel in the slice's own load package (committed with it), to
+        raw_<system>._cuarentena, merged on a hash of table, reason and row (a row seen again on a
+        later run is one row)."""
+        import dlt
+        import pyarrow as pa
+
+        data = pa.Table.from_pylist(rows, schema=sql_tables.quarantine_schema())
+        hints = dlt.mark.make_hints(table_name=sql_tables.QUARANTINE_TABLE, write_disposition="merge",
+                                    primary_key="_cuarentena_id")
+        return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
     def _csv_precheck(self, states: dict[str, dict], full: bool) -> set[str]:
         """Check every CSV file's header once per run; returns the tables not to reload this run.
@@ -317,7 +357,10 @@ class Job:
         states = self._table_states()
         keep = self._csv_precheck(states, full) if self.system == "csv" else set()
         plans: dict[str, Plan] = {}
+        readable = self._check_tables(result)
         for name, spec in self.tables.items():
+            if name not in readable:
+                continue
             if name in keep:  # an unusable file: the table is not reloaded (nor truncated) this run
                 result.tables[name] = TableProgress(name)
                 continue
@@ -362,10 +405,69 @@ class Job:
         result.seconds = time.monotonic() - started
         result.input_errors = list(self._csv_errors)
         result.input_warnings = list(dict.fromkeys(self._csv_warnings))
+        for name, counts in sorted(self.quarantined.items()):
+            result.tables[name].quarantined = dict(counts)
+            what = ", ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items()))
+            result.warnings.append(f"quarantine: {self.system}.{name}: {what} "
+                                   f"(rows in raw_{self.system}.{sql_tables.QUARANTINE_TABLE})")
         for prog in result.tables.values():
             self.audit.info(f"loaded {self.system}.{prog.table}: {prog.rows} rows in {prog.chunks} chunk(s)"
                             + (f", {prog.rejected} rejected line(s)" if prog.rejected else ""))
         return result
+
+    def _check_tables(self, result: JobResult) -> set[str]:
+        """The tables that can be read. The reader checks each table's columns once per run: a
+        dropped column is read as a typed null (a schema-drift warning); a missing table, key or
+        cursor column is an error for that table, and the other tables still load."""
+        if self.reader is None:
+            return set(self.tables)
+        ok = set()
+        for name, table in self.tables.items():
+            try:
+                self._with_retries(lambda table=table: self.reader.check_columns(table),
+                                   f"checking {self.system}.{name}")
+            except IngestError as exc:
+                cause = _root_cause(exc)
+                if _transient(cause):
+                    raise
+                result.errors.append(f"{self.system}.{name}: {_describe(cause)}")
+                continue
+            ok.add(name)
+            missing = self.reader.drift.get(name)
+            if missing:
+                result.warnings.append(
+                    f"schema drift: {self.system}.{name}: column(s) {', '.join(missing)} missing in the source "
+                    f"({self.reader.where()}); loaded as null")
+                self._relax_not_null(table, [c for c in missing if not table.column(c).nullable])
+        return ok
+
+    def _relax_not_null(self, table, columns: list[str]) -> None:
+        """A raw column created NOT NULL (the catalog's declaration) must take the nulls of a column
+        dropped from the source: the constraint is dropped on the raw table, if it exists."""
+        if not columns:
+            return
+        try:  # dlt's own schema too: it recreates its staging tables from it on every load
+            schema = self.pipeline.default_schema
+        except Exception:  # noqa: BLE001 - no schema yet (first run): nothing to relax
+            schema = None
+        if schema is not None and table.name in schema.tables:
+            for col in columns:
+                if col in schema.tables[table.name]["columns"]:
+                    schema.tables[table.name]["columns"][col]["nullable"] = True
+            self.pipeline.schemas.save_schema(schema)
+        p = "?" if self.wh.target == "duckdb" else "%s"
+        con = self.wh.connect()
+        try:
+            cur = con.cursor()
+            for schema in (f"raw_{self.system}", f"raw_{self.system}_staging"):  # dlt merges through _staging
+                cur.execute(f"select column_name from information_schema.columns where table_schema = {p} "
+                            f"and table_name = {p} and is_nullable = 'NO'", (schema, table.name))
+                existing = {r[0] for r in cur.fetchall()}
+                for col in columns:  # names from the catalog (code), quoted
+                    if col in existing:
+                        cur.execute(f'alter table "{schema}"."{table.name}" alter column "{col}" drop not null')
+        finally:
+            con.close()
 
     def _finish_pending(self, resume: bool) -> None:
         p = self.pipeline
@@ -463,7 +565,11 @@ def _transient(exc: BaseException) -> bool:
                         ValueError, ImportError)):
         return False
     if isinstance(exc, SourceError):
-        return "does not exist" not in str(exc) and "does not fit" not in str(exc)
+        return exc.transient and "does not exist" not in str(exc) and "does not fit" not in str(exc)
+    text = str(exc).lower()
+    if "no such table" in text or "no such column" in text or (
+            ("relation " in text or "column " in text) and "does not exist" in text):
+        return False  # a missing source table or column stays missing however often it is read
     return True
 
 

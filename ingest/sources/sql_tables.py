@@ -18,6 +18,7 @@ import datetime as dt
 import decimal
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit, parse_qsl, urlencode
 
@@ -28,7 +29,14 @@ from ingest.catalog import Table, arrow_schema
 
 
 class SourceError(Exception):
-    """A source could not be read (unreachable, timed out, table missing)."""
+    """A source could not be read (unreachable, timed out, table missing).
+
+    ``transient`` says whether retrying can help: a missing table or column, or a value
+    that does not fit its type, stays wrong however often it is read."""
+
+    def __init__(self, message: str, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
 
 
 def _literal(value, dialect: str) -> str:
@@ -50,9 +58,11 @@ def keyset_columns(table: Table) -> list[str]:
     return ([table.cursor] if table.cursor else []) + list(table.primary_key)
 
 
-def slice_query(table: Table, after: list | None, limit: int, dialect: str) -> str:
+def slice_query(table: Table, after: list | None, limit: int, dialect: str, missing=()) -> str:
+    """The next slice. Columns in ``missing`` (dropped from the source table) are selected as a
+    typed null, so the raw column keeps its type and staging reads a null, never a literal."""
     keys = keyset_columns(table)
-    cols = ", ".join(_quote(c, dialect) for c in table.column_names)
+    cols = ", ".join(_select_item(c, dialect, c.name in missing) for c in table.columns)
     sql = f"select {cols} from {_quote(table.name, dialect)}"
     if after is not None:
         lhs = ", ".join(_quote(k, dialect) for k in keys)
@@ -62,14 +72,25 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str) -> s
     return sql
 
 
+def _select_item(col, dialect: str, missing: bool) -> str:
+    if not missing:
+        return _quote(col.name, dialect)
+    if dialect == "postgres":  # the catalog's type (code, not config)
+        return f"cast(null as {col.type}) as {_quote(col.name, dialect)}"
+    return f"null as {_quote(col.name, dialect)}"  # SQLite: conform() gives the null its arrow type
+
+
 def _quote(ident: str, dialect: str) -> str:
     # identifiers come from the catalog (code, not config); quoting keeps reserved words safe
     return '"' + ident.replace('"', '""') + '"'
 
 
-def conform(data: pa.Table, table: Table) -> pa.Table:
-    """Cast a slice to the catalog's arrow schema (numbers stored as floats are rounded to scale)."""
+def conform(data: pa.Table, table: Table, missing=()) -> pa.Table:
+    """Cast a slice to the catalog's arrow schema (numbers stored as floats are rounded to scale).
+    Columns in ``missing`` (dropped from the source) are nullable whatever the catalog says."""
     schema = arrow_schema(table)
+    if missing:
+        schema = pa.schema([f.with_nullable(True) if f.name in missing else f for f in schema])
     arrays = []
     for fld in schema:
         col = data.column(fld.name)
@@ -88,8 +109,54 @@ def conform(data: pa.Table, table: Table) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+@dataclass
+class ColumnCheck:
+    """What a source table has of the catalog's columns (checked once per table per reader)."""
+    table: str
+    missing: tuple[str, ...] = ()
+
+
 class SliceReader:
+    """Reads keyset slices of one source database. Before the first slice of a table it
+    checks that the table and every catalog column exist: a missing column is selected as
+    a typed null and reported in ``drift`` (schema drift); a missing table, primary-key or
+    cursor column is a SourceError that retrying cannot fix."""
     dialect = ""
+
+    def __init__(self):
+        self._checked: dict[str, ColumnCheck] = {}
+        self.drift: dict[str, tuple[str, ...]] = {}  # table -> catalog columns missing in the source
+
+    def where(self) -> str:
+        raise NotImplementedError
+
+    def source_columns(self, table_name: str) -> set[str] | None:
+        """The table's column names (lower case), or None when there is no such table."""
+        raise NotImplementedError
+
+    def missing_tables(self, tables: list[Table]) -> list[str]:
+        return [t.name for t in tables if self.source_columns(t.name) is None]
+
+    def check_columns(self, table: Table) -> ColumnCheck:
+        done = self._checked.get(table.name)
+        if done is not None:
+            return done
+        have = self.source_columns(table.name)
+        if have is None:
+            raise SourceError(f"{self.where()} has no table {table.name} (the catalog reads it)", transient=False)
+        missing = tuple(c for c in table.column_names if c.lower() not in have)
+        keys = [c for c in keyset_columns(table) if c in missing]
+        if keys:
+            role = " and ".join(("the update cursor" if k == table.cursor else "the primary key") + f" {k}"
+                                for k in keys)
+            raise SourceError(f"{self.where()}: table {table.name} has no column {', '.join(keys)} ({role}): "
+                              f"it cannot be read incrementally or merged; restore the column or fix the catalog",
+                              transient=False)
+        check = ColumnCheck(table.name, missing)
+        self._checked[table.name] = check
+        if missing:
+            self.drift[table.name] = missing
+        return check
 
     def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
         raise NotImplementedError
@@ -110,8 +177,27 @@ class SqliteReader(SliceReader):
     dialect = "sqlite"
 
     def __init__(self, path: Path, timeout: float):
+        super().__init__()
         self.path = Path(path)
         self.timeout = float(timeout)
+
+    def where(self) -> str:
+        return f"SQLite source {self.path}"
+
+    def source_columns(self, table_name: str) -> set[str] | None:
+        con = self._connect()
+        try:
+            rows = con.execute("select name from pragma_table_info(?)", (table_name,)).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "interrupted" in str(exc):  # worth retrying, like a slow read
+                raise SourceError(f"reading the columns of {table_name} from {self.path} exceeded batch.timeout "
+                                  f"({self.timeout:g} s): {exc}") from None
+            raise SourceError(f"SQLite source {self.path} cannot be read: {exc}", transient=False) from None
+        except sqlite3.DatabaseError as exc:
+            raise SourceError(f"SQLite source {self.path} cannot be read: {exc}", transient=False) from None
+        finally:
+            con.close()
+        return {r[0].lower() for r in rows} if rows else None
 
     def _connect(self) -> sqlite3.Connection:
         if not self.path.is_file():
@@ -130,7 +216,7 @@ class SqliteReader(SliceReader):
             con.close()
 
     def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
-        sql = slice_query(table, after, limit, self.dialect)
+        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
         con = self._connect()
         deadline = time.monotonic() + self.timeout
         con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
@@ -141,7 +227,8 @@ class SqliteReader(SliceReader):
             if "interrupted" in str(exc) or "locked" in str(exc):
                 raise SourceError(f"reading {table.name} from {self.path} exceeded batch.timeout "
                                   f"({self.timeout:g} s): {exc}") from None
-            raise SourceError(f"reading {table.name} from {self.path} failed: {exc}") from None
+            raise SourceError(f"reading {table.name} from {self.path} failed: {exc}",
+                              transient="no such" not in str(exc)) from None
         finally:
             con.close()
         cols = list(zip(*rows)) if rows else [[] for _ in table.columns]
@@ -152,15 +239,18 @@ class SqliteReader(SliceReader):
             except (pa.ArrowInvalid, pa.ArrowTypeError):
                 arrays[col.name] = pa.array([None if v is None else str(v) for v in values], pa.string())
         try:
-            return conform(pa.table(arrays), table)
+            return conform(pa.table(arrays), table, self.check_columns(table).missing)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise SourceError(f"{table.name}: a value does not fit the declared type: {exc}") from None
+            raise SourceError(f"{table.name}: a value does not fit the declared type: {exc}",
+                              transient=False) from None
 
 
 class PostgresReader(SliceReader):
     dialect = "postgres"
 
     def __init__(self, url: str, timeout: float):
+        super().__init__()
+        self._columns: dict[str, set[str]] | None = None
         self.url = url
         self.timeout = float(timeout)
         parts = urlsplit(url.replace("postgresql+psycopg2://", "postgresql://", 1))
@@ -186,10 +276,37 @@ class PostgresReader(SliceReader):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
 
+    def source_columns(self, table_name: str) -> set[str] | None:
+        if self._columns is None:  # one catalog query per reader (per run) for every table
+            import psycopg2
+
+            try:
+                con = psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
+                                       connect_timeout=max(1, int(min(self.timeout, 10))))
+            except psycopg2.Error as exc:
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
+            try:
+                with con.cursor() as cur:
+                    cur.execute("select current_schemas(false)")
+                    path = list(cur.fetchone()[0])
+                    cur.execute("select table_schema, table_name, column_name from information_schema.columns "
+                                "where table_schema = any(%s)", (path,))
+                    found: dict[tuple[str, str], set[str]] = {}
+                    for schema, tname, cname in cur.fetchall():
+                        found.setdefault((schema, tname.lower()), set()).add(cname.lower())
+            finally:
+                con.close()
+            cols: dict[str, set[str]] = {}
+            for schema in reversed(path):  # an unqualified name resolves to the first schema on search_path
+                cols.update({t: c for (s, t), c in found.items() if s == schema})
+            self._columns = cols
+        return self._columns.get(table_name.lower())
+
     def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
         import connectorx as cx
 
-        sql = slice_query(table, after, limit, self.dialect)
+        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
         try:
             data = cx.read_sql(self.cx_url, sql, return_type="arrow")
         except BaseException as exc:  # connectorx raises RuntimeError or a pyo3 panic
@@ -201,7 +318,8 @@ class PostgresReader(SliceReader):
             raise SourceError(f"reading {table.name} from {self.where()} failed: {msg}") from None
         if data.num_rows == 0 and data.num_columns != len(table.columns):
             data = pa.table({c.name: pa.nulls(0) for c in table.columns})
-        return conform(data.rename_columns([c.lower() for c in data.column_names]), table)
+        return conform(data.rename_columns([c.lower() for c in data.column_names]), table,
+                       self.check_columns(table).missing)
 
 
 def make_reader(url: str, timeout: float, root: Path) -> SliceReader:
@@ -227,3 +345,107 @@ def last_keys(data: pa.Table, table: Table) -> list:
             v = str(v)
         out.append(v)
     return out
+
+
+# ------------------------------------------------------------------ row contracts
+QUARANTINE_TABLE = "_cuarentena"
+NULL_KEY = "clave primaria nula"
+BAD_JSON = "json invalido"
+FUTURE = "cursor en el futuro"
+JSON_TYPES = ("json", "jsonb")
+
+
+@dataclass
+class Screened:
+    """A slice after the row contracts: ``rows`` to load, ``quarantine`` rows for the raw
+    quarantine table, and the counts per reason."""
+    rows: pa.Table
+    quarantine: list[dict]
+    counts: dict[str, int]
+    position: pa.Table  # the rows the keyset position may advance over (no null key, no future cursor)
+
+
+def _row_json(row: dict) -> str:
+    import json
+
+    return json.dumps(row, default=str, ensure_ascii=False, sort_keys=True)
+
+
+def _quarantine_row(table: Table, reason: str, action: str, row: dict, detail: str = "") -> dict:
+    import hashlib
+
+    fila = _row_json(row)
+    return {"_cuarentena_id": hashlib.sha1(f"{table.name}|{reason}|{fila}".encode()).hexdigest(),
+            "_tabla": table.name, "_motivo": reason, "_detalle": detail, "_accion": action,
+            "_clave": _row_json({k: row.get(k) for k in table.primary_key}), "_fila": fila,
+            "_detectado_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(sep=" ",
+                                                                                             timespec="seconds")}
+
+
+def quarantine_schema() -> pa.Schema:
+    return pa.schema([(n, pa.string()) for n in ("_cuarentena_id", "_tabla", "_motivo", "_detalle", "_accion",
+                                                 "_clave", "_fila", "_detectado_at")])
+
+
+def screen(data: pa.Table, table: Table, horizon: dt.datetime | None, check_json: bool) -> Screened:
+    """Apply the row contracts to one slice.
+
+    - a null in a primary-key column: the row cannot be merged; it is left out of the load
+      and kept in the quarantine (reason ``clave primaria nula``);
+    - a json/jsonb column whose text does not parse (only possible where the source stores it
+      as text, e.g. SQLite): the row is loaded with that value null, the original text is kept
+      in the quarantine (``json invalido``);
+    - an update cursor later than ``horizon``: the row is loaded as it is and recorded
+      (``cursor en el futuro``), but the keyset position does not move past it, so later
+      changes to other rows are still read.
+    """
+    import json
+
+    counts: dict[str, int] = {}
+    quarantine: list[dict] = []
+    if data.num_rows == 0:
+        return Screened(data, quarantine, counts, data)
+    valid = None
+    for k in table.primary_key:
+        v = pc.is_valid(data.column(k))
+        valid = v if valid is None else pc.and_(valid, v)
+    if valid is not None and not pc.all(valid).as_py():
+        bad = data.filter(pc.invert(valid))
+        for row in bad.to_pylist():
+            quarantine.append(_quarantine_row(table, NULL_KEY, "descartada", row))
+        counts[NULL_KEY] = bad.num_rows
+        data = data.filter(valid)
+    if check_json:
+        for col in table.columns:
+            if col.type.lower() not in JSON_TYPES or data.num_rows == 0:
+                continue
+            values = data.column(col.name).to_pylist()
+            broken = []
+            for i, text in enumerate(values):
+                if text is None:
+                    continue
+                try:
+                    json.loads(text)
+                except ValueError:
+                    broken.append(i)
+            if broken:
+                rows = data.take(pa.array(broken)).to_pylist()
+                for row in rows:
+                    quarantine.append(_quarantine_row(table, BAD_JSON, f"cargada con {col.name} nulo", row,
+                                                      f"{col.name} no es JSON"))
+                counts[BAD_JSON] = counts.get(BAD_JSON, 0) + len(broken)
+                keep = set(broken)
+                fixed = pa.array([None if i in keep else v for i, v in enumerate(values)], data.schema.field(col.name).type)
+                data = data.set_column(data.schema.get_field_index(col.name), col.name, fixed)
+    position = data
+    if table.cursor and horizon is not None and data.num_rows:
+        cur = data.column(table.cursor)
+        future = pc.fill_null(pc.greater(cur, pa.scalar(horizon, cur.type)), False)
+        n_future = pc.sum(pc.cast(future, pa.int64())).as_py() or 0
+        if n_future:
+            for row in data.filter(future).to_pylist():
+                quarantine.append(_quarantine_row(table, FUTURE, "cargada", row,
+                                                  f"{table.cursor} despues de {horizon:%Y-%m-%d %H:%M}"))
+            counts[FUTURE] = n_future
+            position = data.filter(pc.invert(future))
+    return Screened(data, quarantine, counts, position)
