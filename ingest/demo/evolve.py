@@ -27,7 +27,7 @@ from pathlib import Path
 from . import reference as ref
 from .crm import opportunity_serialized, write_opportunity
 from .csvfiles import FIRST_TICKET, HEADERS, POS_FILE, RATES_FILE, PosWriter, daily_pos_file, open_csv
-from .generate import read_manifest, write_manifest
+from .generate import file_sha256, owned_inputs, read_manifest, write_manifest
 from .orders import OrderFactory, shipping_status_for
 from .reference import DAY, cents_of, money, order_serialized, parse_ts, to_json, ts
 from .sinks import Loader, Sink, open_sink
@@ -203,6 +203,7 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
     finally:
         com.close(commit=ok)
         crm.close(commit=ok)
+    owned = owned_inputs(target)
     csv_counts = _csv_changes(rng, w, inputs, day, new_rates)
     result = {
         "step": step, "seed": seed, "day": ref.ds(day),
@@ -212,11 +213,11 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
         "late": {"oro_order": st.late},
         "csv": csv_counts,
     }
-    _record(target, result)
+    _record(target, result, owned)
     return result
 
 
-def _record(target: DemoTarget, result: dict) -> None:
+def _record(target: DemoTarget, result: dict, owned: set[str] = frozenset()) -> None:
     """Append the step to the manifest and keep its row and line counts current."""
     manifest = read_manifest(target)
     if manifest is None:
@@ -227,6 +228,11 @@ def _record(target: DemoTarget, result: dict) -> None:
     for name, n in result["csv"].items():
         entry = manifest["csv"].setdefault(name, {"data_lines": 0, "malformed_lines": 0, "duplicate_lines": 0})
         entry["data_lines"] += n
+        path = Path(target.inputs_dir) / name
+        if (name in owned or "sha256" not in entry and entry["data_lines"] == n) and path.is_file():
+            entry["sha256"] = file_sha256(path)  # still the generator's own (or new today)
+        else:
+            entry.pop("sha256", None)
     manifest["totals"] = {"orocommerce": sum(manifest["tables"]["orocommerce"].values()),
                           "orocrm": sum(manifest["tables"]["orocrm"].values()),
                           "csv_data_lines": sum(f["data_lines"] for f in manifest["csv"].values())}

@@ -1,7 +1,11 @@
 """generate(): build both demo databases and the CSV inputs from scratch, write the manifest."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from . import commerce, crm, csvfiles, orders, world as world_mod
@@ -11,6 +15,39 @@ from .target import DemoTarget
 from .world import World
 
 MANIFEST_FORMAT = 1
+INPUT_MODES = ("owned", "missing", "force")
+
+
+class DemoInputsError(ValueError):
+    """The CSV inputs folder holds files the demo generator did not write: it will not overwrite them."""
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def owned_inputs(target: DemoTarget) -> set[str]:
+    """CSV inputs the generator wrote and nobody changed since: recorded in the manifest with
+    the SHA-256 they have now."""
+    manifest = read_manifest(target) or {}
+    inputs = Path(target.inputs_dir)
+    owned = set()
+    for name, entry in (manifest.get("csv") or {}).items():
+        path = inputs / name
+        if isinstance(entry, dict) and entry.get("sha256") and path.is_file() and file_sha256(path) == entry["sha256"]:
+            owned.add(name)
+    return owned
+
+
+def foreign_inputs(target: DemoTarget) -> list[str]:
+    """The CSV inputs generate() would write that exist and were not written by it (or were changed)."""
+    inputs = Path(target.inputs_dir)
+    owned = owned_inputs(target)
+    return sorted(n for n in csvfiles.HEADERS if (inputs / n).exists() and n not in owned)
 
 
 def batch_size_for(kind: str) -> int:
@@ -55,22 +92,42 @@ def dirt_rates() -> dict:
     }
 
 
-def generate(target: DemoTarget | None = None, scale: float = 1.0, seed: int = 42) -> dict:
+def generate(target: DemoTarget | None = None, scale: float = 1.0, seed: int = 42, inputs: str = "owned") -> dict:
     """Create the OroCommerce and OroCRM demo sources and the CSV inputs from scratch.
 
     Existing demo tables are dropped and recreated (SQLite files are replaced; PostgreSQL
     databases are created when missing). Same (seed, scale) -> identical data.
     Returns the manifest, also written to ``target.manifest_path``.
+
+    The generator never writes over a CSV input it did not write. ``inputs`` says what to do
+    with the six CSV inputs:
+    - ``owned`` (default): write them all, but if one exists and is not the generator's own
+      (recorded in the manifest with its SHA-256, unchanged since), raise DemoInputsError
+      before anything is written;
+    - ``missing``: write only the files that do not exist; existing ones are kept as they are
+      (``inputs_kept`` in the manifest) — what a first run's auto-generation does;
+    - ``force``: overwrite them all.
     """
     target = target or DemoTarget.sqlite()
     scale = float(scale)
     seed = int(seed)
+    if inputs not in INPUT_MODES:
+        raise ValueError(f"inputs must be one of {INPUT_MODES}, got {inputs!r}")
+    inputs_dir = Path(target.inputs_dir)
+    if inputs == "owned":
+        foreign = foreign_inputs(target)
+        if foreign:
+            raise DemoInputsError(
+                f"the CSV inputs folder {inputs_dir} holds {len(foreign)} file(s) the demo generator did not "
+                f"write ({', '.join(foreign)}); generating the demo would overwrite them. Move them away, point "
+                f"sources.csv.path at another folder, or pass --force to overwrite them.")
+    keep = sorted(n for n in csvfiles.HEADERS if (inputs_dir / n).exists()) if inputs == "missing" else []
     w = World(seed, scale)
     tables, dirt = {}, {}
     tables["orocommerce"], dirt["orocommerce"] = _load(target, target.commerce, "orocommerce",
                                                        lambda out: commerce.write_commerce(w, out))
     tables["orocrm"], dirt["orocrm"] = _load(target, target.crm, "orocrm", lambda out: crm.write_crm(w, out))
-    files, dirt["csv"] = csvfiles.write_csvs(w, Path(target.inputs_dir))
+    files, dirt["csv"] = _write_inputs(w, inputs_dir, keep)
     manifest = {
         "generator": "ingest.demo",
         "format": MANIFEST_FORMAT,
@@ -83,12 +140,35 @@ def generate(target: DemoTarget | None = None, scale: float = 1.0, seed: int = 4
                    "orocrm": sum(tables["orocrm"].values()),
                    "csv_data_lines": sum(f["data_lines"] for f in files.values())},
         "csv": files,
+        "inputs_kept": keep,
         "dirt": dirt,
         "dirt_rates": dirt_rates(),
         "evolve": [],
     }
     write_manifest(target, manifest)
     return manifest
+
+
+def _write_inputs(w: World, inputs_dir: Path, keep: list[str]) -> tuple[dict, dict]:
+    """Write the CSV inputs into a scratch folder beside ``inputs_dir``, then move each into place
+    (one rename per file) except those in ``keep``. Each written file's SHA-256 goes into its
+    manifest entry: that is how a later run knows the file is the generator's own."""
+    inputs_dir.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".demo-inputs-", dir=inputs_dir.parent))
+    try:
+        files, dirt = csvfiles.write_csvs(w, scratch)
+        for name in list(files):
+            if name in keep:
+                del files[name]
+                dirt.pop(name, None)
+                continue
+            dest = inputs_dir / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            files[name]["sha256"] = file_sha256(scratch / name)
+            os.replace(scratch / name, dest)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return files, dirt
 
 
 def write_manifest(target: DemoTarget, manifest: dict) -> None:
