@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=42, help="demo random seed (same seed, same data)")
     sp.add_argument("--evolve", type=int, metavar="STEP",
                     help="apply day STEP of source changes to existing demo sources (inserts, updates, late rows)")
+    sp.add_argument("--force", action="store_true",
+                    help="with --demo: overwrite CSV inputs the demo generator did not write")
     sp = sub.add_parser("populate-csv", help="complete an incomplete CSV by the population rules", parents=[common])
     sp.add_argument("csv", help="path of the CSV to complete")
     return p
@@ -160,7 +162,9 @@ def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
     try:
         if orch.demo_missing(cfg, wh, systems):
             log.info("Demo sources not found: generating them first (scale 1; `setup --demo --scale N` for more)")
-            rc = cmd_setup(argparse.Namespace(demo=True, scale=1.0, seed=42, evolve=None, target=args.target), cfg, log)
+            # first run: CSV inputs already in the folder are kept (the generator only adds missing ones)
+            rc = cmd_setup(argparse.Namespace(demo=True, scale=1.0, seed=42, evolve=None, target=args.target,
+                                              force=False, inputs="missing"), cfg, log)
             if rc:
                 return rc
         orch.preflight(cfg, wh, systems)
@@ -241,7 +245,14 @@ def cmd_setup(args, cfg, log) -> int:
         else:
             log.info(f"Generating demo sources: scale {args.scale:g}, seed {args.seed}")
             t0 = time.monotonic()
-            manifest = demo.generate(target, scale=args.scale, seed=args.seed)
+            mode = getattr(args, "inputs", None) or ("force" if getattr(args, "force", False) else "owned")
+            try:
+                manifest = demo.generate(target, scale=args.scale, seed=args.seed, inputs=mode)
+            except demo.DemoInputsError as exc:
+                return _user_error(log, f"setup --demo: {exc}")
+            if manifest.get("inputs_kept"):
+                log.info(f"  kept {len(manifest['inputs_kept'])} existing CSV input(s) as they are: "
+                         + ", ".join(manifest["inputs_kept"]))
             _print_counts(log, manifest)
             log.info(f"  done in {time.monotonic() - t0:.1f} s")
     return 0
