@@ -383,3 +383,27 @@ def test_dropped_column_on_a_postgres_source_and_warehouse(tmp_path):
                                     "where name_uppercase = 'name_uppercase'")[0][0] == 0
     finally:
         proj.close()
+
+
+def test_a_table_without_its_cursor_column_is_one_error_and_the_others_load(tmp_path):
+    proj = EtlProject(tmp_path, "duckdb")
+    proj.generate(scale=0.1)
+    proj.run("ingest", "--sources", "orocommerce", timeout=300)
+    brands = proj.warehouse_query("select count(*) from raw_orocommerce.oro_brand")[0][0]
+    con = _sqlite(proj)
+    con.execute("drop index if exists ix_oro_brand_updated_at")
+    con.execute("alter table oro_brand drop column updated_at")
+    con.execute("update oro_product set name = 'Cambiado', updated_at = '2026-12-01 09:00:00' "
+                "where id = (select min(id) from oro_product)")
+    con.commit()
+    con.close()
+    # like an unusable CSV file: an error naming it, the rest loads and the run goes on (exit 0)
+    proc = proj.run("ingest", "--sources", "orocommerce", timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "orocommerce.oro_brand" in out and "updated_at" in out and "update cursor" in out
+    assert "retrying" not in out
+    m = _latest_metrics(proj)
+    assert any("oro_brand" in e and "updated_at" in e for e in m["errors"])
+    # the table keeps its rows from the last load; the other tables loaded
+    assert proj.warehouse_query("select count(*) from raw_orocommerce.oro_brand")[0][0] == brands
+    assert proj.warehouse_query("select count(*) from raw_orocommerce.oro_product where name = 'Cambiado'")[0][0] == 1
