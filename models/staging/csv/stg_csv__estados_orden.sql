@@ -2,6 +2,8 @@
     The staged order statuses: the lines of base_csv__estados_orden that
     break no rule (the others are in stg_csv__rechazos).
 -#}
+-- depends_on: {{ source('csv', 'estados_orden') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 

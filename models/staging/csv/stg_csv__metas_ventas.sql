@@ -2,6 +2,8 @@
     The staged sales targets: the lines of base_csv__metas_ventas that
     break no rule (the others are in stg_csv__rechazos).
 -#}
+-- depends_on: {{ source('csv', 'metas_ventas') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 

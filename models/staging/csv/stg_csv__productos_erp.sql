@@ -2,6 +2,8 @@
     The staged ERP products: the lines of base_csv__productos_erp that
     break no rule (the others are in stg_csv__rechazos).
 -#}
+-- depends_on: {{ source('csv', 'productos_erp') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 

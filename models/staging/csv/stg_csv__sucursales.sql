@@ -2,6 +2,8 @@
     The staged stores and warehouses: the lines of base_csv__sucursales that
     break no rule (the others are in stg_csv__rechazos).
 -#}
+-- depends_on: {{ source('csv', 'sucursales') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 

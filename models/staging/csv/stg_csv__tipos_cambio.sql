@@ -2,6 +2,8 @@
     The staged exchange rates: the lines of base_csv__tipos_cambio that
     break no rule (the others are in stg_csv__rechazos).
 -#}
+-- depends_on: {{ source('csv', 'tipos_cambio') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 

@@ -3,6 +3,8 @@
     that break no rule (malformed, bad or out-of-range values, repeated
     ticket lines are in stg_csv__rechazos instead).
 -#}
+-- depends_on: {{ source('csv', 'transacciones_tienda') }}
+-- (declared: the run's validation report of this model compares the raw lines with the staged ones)
 
 with
 
