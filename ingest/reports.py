@@ -41,6 +41,23 @@ def _relation(node: dict) -> str:
     return f'"{node["schema"]}"."{node.get("alias") or node.get("identifier") or node["name"]}"'
 
 
+def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
+    """The sources a staging model reads, directly or through the staging models it builds on
+    (``base_*``), and those intermediate staging models."""
+    sources, chain, todo, seen = [], [], list(model["depends_on"]["nodes"]), set()
+    while todo:
+        uid = todo.pop()
+        if uid in seen:
+            continue
+        seen.add(uid)
+        if uid.startswith("source."):
+            sources.append(uid)
+        elif uid in nodes and nodes[uid]["resource_type"] == "model" and nodes[uid]["path"].startswith("staging/"):
+            chain.append(uid)
+            todo.extend(nodes[uid]["depends_on"]["nodes"])
+    return sorted(sources), sorted(chain)
+
+
 def write_validation_reports(root: Path, report_dir: Path, wh, results: list) -> list[Path]:
     """Write the reports for every staging model that this run built or tested."""
     log = get_logger("audit")
@@ -71,7 +88,9 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
         out_dir = report_dir / "validation"
         out_dir.mkdir(parents=True, exist_ok=True)
         for model in sorted(staging, key=lambda n: n["name"]):
-            src_ids = [d for d in model["depends_on"]["nodes"] if d.startswith("source.")]
+            if not model["name"].startswith("stg_"):
+                continue  # base_* models are steps inside a staging model; their checks go in its report
+            src_ids, chain = _upstream(model, nodes)
             if len(src_ids) != 1:
                 continue
             src = sources[src_ids[0]]
@@ -86,7 +105,8 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
                 "original_rows": int(original),
                 "final_rows": int(final),
                 "rows_added": int(final) - int(original),
-                "validations": tests_by_parent.get(model["unique_id"], []) + tests_by_parent.get(src["unique_id"], []),
+                "validations": [t for uid in [model["unique_id"], *chain, src["unique_id"]]
+                                for t in tests_by_parent.get(uid, [])],
                 "populations": [{"column": c, "rule": rule, "filled": int(n)}
                                 for m, c, rule, n in pops if m == model["name"] and int(n) > 0],
             }
