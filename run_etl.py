@@ -8,7 +8,8 @@
     python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
     python run_etl.py populate-csv data/inputs/ventas/estados_orden.csv
 
-Exit codes: 0 success, 1 the run failed (a load, a model or a check), 2 bad input or config.
+Exit codes: 0 success, 1 the run failed (a load, a model or a check), 2 bad input or config,
+3 another run is using the warehouse (nothing done).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 COMMANDS = ("run", "ingest", "validate", "setup", "populate-csv")
 TARGETS = ("duckdb", "postgres")
+EXIT_BUSY = 3  # another run holds the warehouse: nothing was done
 # options of the top-level parser that take a value (the value is not a command)
 _VALUE_OPTIONS = ("--config", "--target")
 
@@ -138,15 +140,34 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def _take_run_lock(wh, cfg, log, command: str):
+    """(the warehouse's run lock (ingest/lock.py), 0), or (None, exit code) after saying why not."""
+    from ingest.lock import RunLock, RunLockBusy
+    from ingest.warehouse import WarehouseError
+
+    lock = RunLock(wh, cfg.checkpoint_dir, command)
+    try:
+        if wh.target == "postgres":
+            wh.check()  # an unreachable warehouse is a configuration error (exit 2), not a busy lock
+        note = lock.acquire()
+    except RunLockBusy as exc:
+        log.error(f"error: {exc}")
+        return None, EXIT_BUSY
+    except WarehouseError as exc:
+        return None, _user_error(log, exc)
+    except OSError as exc:
+        return None, _user_error(log, f"cannot take the run lock {lock.path}: {exc.strerror or exc}")
+    if note:
+        log.warning(f"  {note}")
+    return lock, 0
+
+
 def _user_error(log, exc: Exception) -> int:
     log.error(f"error: {exc}")
     return 2
 
 
 def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
-    import psutil
-
-    from ingest import orchestrator as orch
     from ingest.warehouse import Warehouse
 
     wh = Warehouse(args.target, ROOT)
@@ -155,6 +176,18 @@ def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
     if unknown:
         return _user_error(log, f"--sources: unknown source system(s) {', '.join(unknown)}; choose from orocommerce, orocrm, csv.")
     full = args.full_refresh or cfg["loading"]["strategy"] == "full"
+    lock, rc = _take_run_lock(wh, cfg, log, "ingest" if extract_only else "run")
+    if lock is None:
+        return rc
+    with lock:
+        return _run(args, cfg, log, wh, systems, full, extract_only)
+
+
+def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
+    import psutil
+
+    from ingest import orchestrator as orch
+
     t0, cpu0 = time.monotonic(), psutil.Process().cpu_times()
     metrics = orch.new_metrics("ingest" if extract_only else "run", args.target)
     log.info(f"PuntaFina ETL  run {metrics.run_id}  target {args.target}: {wh.describe()}"
@@ -197,9 +230,6 @@ def cmd_ingest(args, cfg, log) -> int:
 
 
 def cmd_validate(args, cfg, log) -> int:
-    import psutil
-
-    from ingest import orchestrator as orch
     from ingest.warehouse import Warehouse, WarehouseError
 
     wh = Warehouse(args.target, ROOT)
@@ -207,6 +237,18 @@ def cmd_validate(args, cfg, log) -> int:
         wh.check()
     except WarehouseError as exc:
         return _user_error(log, exc)
+    lock, rc = _take_run_lock(wh, cfg, log, "validate")
+    if lock is None:
+        return rc
+    with lock:
+        return _validate(args, cfg, log, wh)
+
+
+def _validate(args, cfg, log, wh) -> int:
+    import psutil
+
+    from ingest import orchestrator as orch
+
     t0, cpu0 = time.monotonic(), psutil.Process().cpu_times()
     metrics = orch.new_metrics("validate", args.target)
     log.info(f"PuntaFina ETL  validate  target {args.target}: {wh.describe()}")
@@ -220,7 +262,6 @@ def cmd_validate(args, cfg, log) -> int:
 
 
 def cmd_setup(args, cfg, log) -> int:
-    from ingest import orchestrator as orch
     from ingest.warehouse import Warehouse, WarehouseError
 
     wh = Warehouse(args.target, ROOT)
