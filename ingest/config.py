@@ -190,6 +190,7 @@ class Config:
             "population_rules": self.raw["population_rules"],
             "mask_pii": self.raw["privacy"]["mask_pii"],
             "prioridad_simetria": self.raw["symmetry"]["priority"],
+            "csv_on_error": self.raw["sources"]["csv"]["on_error"],
         }
 
 

@@ -289,3 +289,21 @@ def test_the_accounting_test_can_fail(built):
     finally:
         restored = _dbt(project, "run", "--select", "stg_csv__tipos_cambio")
         assert restored.returncode == 0, restored.stdout[-3000:]
+
+
+def test_on_error_fail_stops_the_build_at_a_rejected_line(built):
+    """`sources.csv.on_error: fail` reaches dbt as the var csv_on_error: the check that stops the build at
+    the staging phase passed under `skip` and fails, with one row per rejected line, under `fail`."""
+    from ingest.config import load_config
+
+    project, inputs, _pos, _rates = built
+    project.write_config(sources={"csv": {"path": str(project.tmp / "inputs"), "on_error": "fail"}})
+    assert load_config(project.config_path).dbt_vars()["csv_on_error"] == "fail"
+    project.write_config()  # back to the default, skip
+    assert load_config(project.config_path).dbt_vars()["csv_on_error"] == "skip"
+    check = "rechazos_csv_con_on_error_fail"
+    assert _dbt(project, "test", "--select", check).returncode == 0
+    proc = _dbt(project, "test", "--select", check, "--vars", '{"csv_on_error": "fail"}')
+    assert proc.returncode != 0 and check in proc.stdout, proc.stdout[-3000:]
+    (rejected,), = project.warehouse_query("select count(*) from staging.stg_csv__rechazos")
+    assert rejected >= len(inputs.expected) and f"Got {rejected} result" in proc.stdout, proc.stdout[-3000:]
