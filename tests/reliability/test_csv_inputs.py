@@ -370,11 +370,12 @@ def test_bad_files_together_through_the_pipeline(duck_project):
                                    "open,Abierta,,false,1\r\nclosed,Cerrada,Orden \"final\",true,4".encode())
     (f["pos"].parent / "transacciones_tienda_20260303.csv").write_text(
         POS_HEADER.replace(",", ";") + "\n" + pos_line(7).replace(",", ";") + "\n")
-    proc = p.run("ingest", "--sources", "csv")  # exit 0: the job went on
+    proc = p.run("ingest", "--sources", "csv", expect=1)  # the job went on; exit 1: not all inputs usable
 
     runs = sorted((p.tmp / "reports" / "runs").glob("etl_run_*.json"))
     metrics = json.loads(runs[-1].read_text())
-    assert metrics["status"] == "success"
+    assert metrics["status"] == "partial"
+    assert "3 input(s) could not be used" in proc.stderr, proc.stderr
     assert sorted(e.split(": ")[1] for e in metrics["errors"]) == [
         "maestros/sucursales.csv", "ventas/metas_ventas.csv", "ventas/transacciones_tienda_20260302.csv"]
     assert "csv: maestros/sucursales.csv: required column(s) departamento missing from the header" in "".join(
@@ -419,7 +420,7 @@ def test_bad_files_together_through_the_pipeline(duck_project):
            "maestros/sucursales.csv cannot be used" in metrics["warnings"]
 
     # --full-refresh does not truncate a table with an unusable file either (the others reload)
-    p.run("ingest", "--sources", "csv", "--full-refresh")
+    p.run("ingest", "--sources", "csv", "--full-refresh", expect=1)  # still partial: the same files are unusable
     assert dict(p.warehouse_query(
         "select _source_file || ':' || _source_line, _dlt_load_id from raw_csv.sucursales")) == first
     assert p.warehouse_query("select _source_file, _source_line, ticket, cliente_codigo, _rechazo, "

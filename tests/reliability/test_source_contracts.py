@@ -397,8 +397,8 @@ def test_a_table_without_its_cursor_column_is_one_error_and_the_others_load(tmp_
                 "where id = (select min(id) from oro_product)")
     con.commit()
     con.close()
-    # like an unusable CSV file: an error naming it, the rest loads and the run goes on (exit 0)
-    proc = proj.run("ingest", "--sources", "orocommerce", timeout=300)
+    # like an unusable CSV file: an error naming it, the rest loads and the run goes on (exit 1: partial)
+    proc = proj.run("ingest", "--sources", "orocommerce", expect=1, timeout=300)
     out = proc.stdout + proc.stderr
     assert "orocommerce.oro_brand" in out and "updated_at" in out and "update cursor" in out
     assert "retrying" not in out
