@@ -5,7 +5,8 @@
     reason (motivo_rechazo). Rules (see _int_fact__models.yml):
       - order: Oro 6.1 links a line to its order through
         oro_order_line_items; a line linked to a parent order and to a
-        sub-order counts once, in the sub-order (the order that ships it);
+        sub-order counts once, in the sub-order (the order that ships it):
+        int_fact_ventas_oro__orden_de_linea;
       - channel: `web` when the order came from a storefront checkout,
         `televentas` when a back-office user entered it;
       - discount: the line's own promotion discounts plus its share (by
@@ -22,12 +23,6 @@ with
 lineas as (
 
     select * from {{ ref('stg_orocommerce__order_line_items') }}
-
-),
-
-enlaces as (
-
-    select * from {{ ref('stg_orocommerce__order_line_item_links') }}
 
 ),
 
@@ -103,6 +98,12 @@ almacen_central as (
 
 ),
 
+orden_de_linea as (
+
+    select * from {{ ref('int_fact_ventas_oro__orden_de_linea') }}
+
+),
+
 cupon_de_promocion as (
 
     select
@@ -110,25 +111,6 @@ cupon_de_promocion as (
         min(cupon_id) as cupon_id
     from cupones_aplicados
     group by promocion_aplicada_id
-
-),
-
-orden_de_linea as (
-
-    -- a line in a parent order and in its sub-order belongs to the sub-order
-    -- (the latest one when several); a line in orders without sub-orders to the latest order.
-    -- Aggregates, not row_number() = 1: PostgreSQL estimates such a filter at one row
-    -- and plans nested loops over the staging views
-    select
-        enlaces.linea_orden_id,
-        coalesce(
-            max(case when ordenes.orden_padre_id is not null then enlaces.orden_id end),
-            max(enlaces.orden_id)
-        ) as orden_id
-    from enlaces
-    inner join ordenes
-        on enlaces.orden_id = ordenes.orden_id
-    group by enlaces.linea_orden_id
 
 ),
 
