@@ -129,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         early_error(ROOT / "logs", f"error: {exc}")
         return 2
-    # batch.max_workers is also dbt's thread count (profiles.yml reads PUNTAFINA_THREADS)
-    os.environ["PUNTAFINA_THREADS"] = str(cfg.batch["max_workers"])
+    # batch.max_workers and batch.max_memory_mb reach dbt (profiles.yml), DuckDB and dlt from one place
+    from ingest import budget
+
+    budget.export(cfg)
     mon = cfg["monitoring"]
     log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"])
     try:

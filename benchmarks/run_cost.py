@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/run_cost.py --scale 1 --target duckdb
     .venv/bin/python benchmarks/run_cost.py --scale 1 10 --target duckdb postgres   # PostgreSQL at 127.0.0.1:5432
+    .venv/bin/python benchmarks/run_cost.py --scale 10 100 --runs full ingest      # memory: whole run, extract alone
 
 Each case is a throwaway project (demo sources at the scale, its own warehouse; PostgreSQL
 databases are dropped at the end). For every run it prints wall seconds, CPU seconds of the
@@ -51,20 +52,27 @@ def _timed(project, *args: str) -> dict:
     return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow}
 
 
-def bench(scale: float, target: str) -> dict:
+RUNS = ("full", "no_change", "evolve", "ingest")
+
+
+def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:3], batch: dict | None = None) -> dict:
     from conftest import EtlProject
 
     with tempfile.TemporaryDirectory(prefix="pf_bench_") as tmp:
         project = EtlProject(Path(tmp), target)
         project.env["DBT_TARGET_PATH"] = str(Path(tmp) / "dbt_target")
         # DEBUG: run_etl then prints every node's time, passing tests included (read by _timed)
-        project.write_config(monitoring={"log_level": "DEBUG"})
+        project.write_config(monitoring={"log_level": "DEBUG"}, **({"batch": batch} if batch else {}))
         try:
             project.generate(scale=scale, seed=42)
             out = {"full": _timed(project, "run")}
-            out["no_change"] = _timed(project, "run")
-            project.evolve(step=1, seed=42)
-            out["evolve"] = _timed(project, "run")
+            if "no_change" in runs:
+                out["no_change"] = _timed(project, "run")
+            if "evolve" in runs:
+                project.evolve(step=1, seed=42)
+                out["evolve"] = _timed(project, "run")
+            if "ingest" in runs:  # extract alone, every table from scratch (the heaviest ingest)
+                out["ingest"] = _timed(project, "ingest", "--full-refresh")
         finally:
             project.close()
     return out
@@ -74,13 +82,18 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", type=float, nargs="+", default=[1.0])
     ap.add_argument("--target", nargs="+", default=["duckdb"], choices=["duckdb", "postgres"])
+    ap.add_argument("--runs", nargs="+", default=list(RUNS[:3]), choices=RUNS,
+                    help="runs after the full one (default full no_change evolve; ingest = `ingest --full-refresh` "
+                         "last, extract alone)")
+    ap.add_argument("--max-memory-mb", type=int, help="batch.max_memory_mb of the project (default: the config's)")
     args = ap.parse_args()
+    batch = {"max_memory_mb": args.max_memory_mb} if args.max_memory_mb else None
     os.environ.update(DO_NOT_TRACK="1", RUNTIME__DLTHUB_TELEMETRY="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     results: dict[tuple, dict] = {}
     print(f"{'scale':>6} {'target':<9} {'run':<10} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8}  slowest dbt nodes")
     for scale in args.scale:
         for target in args.target:
-            res = results[(scale, target)] = bench(scale, target)
+            res = results[(scale, target)] = bench(scale, target, tuple(args.runs), batch)
             for run, r in res.items():
                 slow = ", ".join(f"{name} {secs:.1f}s" for secs, name in r["slow"])
                 print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f}  {slow}",
@@ -88,8 +101,10 @@ def main() -> int:
     print("\nratios (CPU unless said)")
     for (scale, target), res in results.items():
         full = res["full"]["cpu"]
-        print(f"  scale {scale:g} {target}: no-change/full {res['no_change']['cpu'] / full:.2f}, "
-              f"evolve/full {res['evolve']['cpu'] / full:.2f}")
+        parts = [f"{run.replace('_', '-')}/full {res[run]['cpu'] / full:.2f}" for run in ("no_change", "evolve")
+                 if run in res]
+        if parts:
+            print(f"  scale {scale:g} {target}: " + ", ".join(parts))
     for scale in args.scale:
         if (scale, "duckdb") in results and (scale, "postgres") in results:
             d, p = results[(scale, "duckdb")]["full"], results[(scale, "postgres")]["full"]
@@ -100,6 +115,10 @@ def main() -> int:
             a, b = results[(lo, target)]["full"], results[(hi, target)]["full"]
             print(f"  {target} full run scale {hi:g}/{lo:g} ({hi / lo:g}x data): wall {b['wall'] / a['wall']:.2f}, "
                   f"CPU {b['cpu'] / a['cpu']:.2f}, RSS {b['rss_mb'] / max(a['rss_mb'], 1):.2f}")
+            if "ingest" in results[(lo, target)] and "ingest" in results[(hi, target)]:
+                a, b = results[(lo, target)]["ingest"], results[(hi, target)]["ingest"]
+                print(f"  {target} ingest alone scale {hi:g}/{lo:g}: CPU {b['cpu'] / a['cpu']:.2f}, "
+                      f"RSS {b['rss_mb'] / max(a['rss_mb'], 1):.2f}")
     return 0
 
 

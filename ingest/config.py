@@ -50,7 +50,7 @@ SCHEMA: dict[str, Any] = {
         "timeout": ((int, float), 300, ("a positive number of seconds", lambda v: v > 0)),
         "max_retries": (int, 3, _NONNEG),
         "retry_delay": ((int, float), 5, ("zero or more seconds", lambda v: v >= 0)),
-        "max_memory_mb": (int, 2048, _POS),
+        "max_memory_mb": (int, 1024, _POS),  # the run's memory budget, see ingest/budget.py
     },
     "population_rules": {
         "defaults": (dict, {"estado": "activo", "tipo": "general", "moneda": "USD", "pais": "El Salvador"}, None),

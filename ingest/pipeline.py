@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ingest import budget as memory_budget
 from ingest import catalog
 from ingest.config import Config
 from ingest.logs import get_logger
@@ -43,11 +44,9 @@ MIN_CHUNK = 1000
 # an update cursor later than now + this is "in the future" (clock skew of a day is tolerated)
 FUTURE_TOLERANCE = 86400
 
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
-# arrow slices keep their columns as-is; add dlt's load id so staging knows when a row arrived
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# dlt's settings are in .dlt/config.toml beside the project, found from any working directory
+os.environ.setdefault("DLT_PROJECT_DIR", str(Path(__file__).resolve().parents[1]))
 
 
 class IngestError(Exception):
@@ -132,10 +131,9 @@ class Job:
         self.checkpoints = cfg.raw["recovery"]["enable_checkpoints"]
         if not self.checkpoints:
             self.chunk_size = 2 ** 31 - 1  # checkpoints off: each table in one package, no resume
-        # batch.max_workers: slices of that many tables are read at once, and as many load jobs run at once
-        workers = str(cfg.batch["max_workers"])
-        os.environ["EXTRACT__WORKERS"] = workers
-        os.environ["LOAD__WORKERS"] = workers
+        # batch.max_workers and batch.max_memory_mb: workers, DuckDB's limits, slice bytes (ingest/budget.py)
+        self.budget = memory_budget.export(cfg)
+        self._row_bytes: dict[str, float] = {}  # table -> Arrow bytes per row of its last slice
         try:  # dlt imports pandas lazily inside the parallel extract threads, where two threads can meet
             import pandas  # noqa: F401  a half-initialised module; importing it once here first avoids that
         except ImportError:
@@ -159,7 +157,7 @@ class Job:
         return dlt.pipeline(
             pipeline_name=f"puntafina_{self.system}",
             pipelines_dir=str(self.cfg.checkpoint_dir / "dlt" / self.wh.target),
-            destination=self.wh.dlt_destination(),
+            destination=self.wh.dlt_destination(self.budget.dlt_duckdb_config()),
             dataset_name=f"raw_{self.system}",
         )
 
@@ -192,13 +190,14 @@ class Job:
         import dlt
 
         table = self.tables[plan.name]
-        reader, size = self.reader, self.chunk_size
+        reader, size = self.reader, self._slice_rows(plan.name)
         check_json = reader.dialect == "sqlite"  # PostgreSQL's jsonb cannot hold text that does not parse
 
         def slices():
             st = dlt.current.resource_state()
             s = dict(plan.state)
             data = reader.read(table, s.get("after"), size)
+            self._measure(table.name, data)
             horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                        + dt.timedelta(seconds=FUTURE_TOLERANCE))
             checked = sql_tables.screen(data, table, horizon, check_json)
@@ -281,7 +280,7 @@ class Job:
         import pyarrow as pa
 
         spec: csv_files.CsvSpec = self.tables[plan.name]
-        size = self.chunk_size
+        size = self._slice_rows(plan.name)
         inputs = self._csv_inputs.get(plan.name, [])
         fail = self.cfg["sources"]["csv"]["on_error"] == "fail"
 
@@ -327,7 +326,9 @@ class Job:
                 if budget <= 0:
                     break
             if parts:
-                yield pa.concat_tables(parts)
+                data = pa.concat_tables(parts)
+                self._measure(plan.name, data)
+                yield data
             elif plan.write_disposition == "replace" or (s["chunk"] == 0 and not s.get("files")):
                 yield self._empty(pa.Table.from_pylist([], schema=csv_files.arrow_schema(spec)))
             s["files"] = files
@@ -339,6 +340,15 @@ class Job:
             st["slices"] = s
 
         return slices
+
+    def _slice_rows(self, name: str) -> int:
+        """Rows of a table's next slice: chunk_size, or fewer when its rows are so wide that a slice
+        would take more than its share of batch.max_memory_mb (ingest/budget.py)."""
+        return self.budget.slice_rows(self.chunk_size, self._row_bytes.get(name), MIN_CHUNK)
+
+    def _measure(self, name: str, data) -> None:
+        if data.num_rows:
+            self._row_bytes[name] = data.nbytes / data.num_rows
 
     def _empty(self, data):
         """An empty slice. PostgreSQL loads parquet through ADBC, which rejects a file without row
@@ -537,6 +547,7 @@ class Job:
     def _memory_guard(self) -> None:
         import psutil
 
+        memory_budget.release()
         rss = psutil.Process().memory_info().rss / 2 ** 20
         limit = self.cfg.batch["max_memory_mb"]
         if rss > limit and self.chunk_size > MIN_CHUNK:

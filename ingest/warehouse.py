@@ -64,12 +64,15 @@ class Warehouse:
         con.autocommit = True
         return con
 
-    def dlt_destination(self):
+    def dlt_destination(self, duckdb_config: dict | None = None):
+        """dlt's destination; ``duckdb_config``: DuckDB global settings (memory_limit, threads)."""
         import dlt
 
         if self.target == "duckdb":
+            from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(str(self.duckdb_path))
+            return dlt.destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), global_config=duckdb_config))
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
         c = self.pg
