@@ -3,9 +3,14 @@
 Shaped as the contract asks: ``{source, original_rows, final_rows, rows_added,
 validations: [...], populations: [...]}``. ``source`` is the raw table the model reads,
 ``original_rows`` its row count, ``final_rows`` the staging model's (fewer when duplicates
-or rejected lines were dropped), ``validations`` every dbt test on the source or the model
-with its status and failing rows, ``populations`` the values filled by the population
-rules (from ``audit.audit_poblacion``).
+or rejected lines were dropped). ``validations``: one entry per check, each with its
+``validation`` (structure, types, required_fields, referential_integrity, ranges,
+duplicates, reconciliation, other), ``status`` (passed | fixed | failed) and failing rows:
+structure (declared columns present in the raw table), types (values that did not convert,
+from ``audit.audit_conversiones``), then every dbt test on the model, the ``base_`` models it
+builds on and the source; a required field that passes because a population rule filled it
+is ``fixed``. ``populations``: per rule, ``fields_populated`` as ``"estado: 25 valores"``
+(from ``audit.audit_poblacion``).
 """
 from __future__ import annotations
 
@@ -41,6 +46,34 @@ def _relation(node: dict) -> str:
     return f'"{node["schema"]}"."{node.get("alias") or node.get("identifier") or node["name"]}"'
 
 
+# dbt's result status -> the report's: passed | fixed (set where a population rule filled the
+# field the check requires) | failed (a warn-severity check with failing rows is failed, severity warn)
+_STATUS = {"pass": "passed", "success": "passed", "warn": "failed", "fail": "failed", "error": "failed",
+           "skipped": "skipped"}
+_KINDS = {"not_null": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
+          "relationships": "referential_integrity", "relacion_con_tolerancia": "referential_integrity",
+          "accepted_values": "ranges", "rango_valores": "ranges", "no_negativo": "ranges",
+          "vigencia_scd2": "ranges", "recuento_igual": "reconciliation", "suma_igual": "reconciliation"}
+
+
+def _kind(generic: str | None, name: str) -> str:
+    """What a test validates: structure, types, required_fields, referential_integrity, ranges,
+    duplicates (the contract's list), or reconciliation / other for the remaining checks."""
+    if generic:
+        return _KINDS.get(generic, "other")
+    return "reconciliation" if name.startswith("reconciliacion") else "other"
+
+
+def _structure(con, src: dict) -> dict:
+    """Structure: every column the source declares is present in the raw table."""
+    declared = {c.lower() for c in src.get("columns", {})}
+    rows = con.query("select lower(column_name) from information_schema.columns "
+                     f"where table_schema = '{src['schema']}' and table_name = '{src['identifier']}'")
+    missing = sorted(declared - {r[0] for r in rows})
+    return {"validation": "structure", "test": "declared columns present", "status": "failed" if missing else "passed",
+            "failing_rows": 0, "missing_columns": missing}
+
+
 def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
     """The sources a staging model reads, directly or through the staging models it builds on
     (``base_*``), and those intermediate staging models."""
@@ -71,7 +104,9 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
         node = r.node
         if getattr(node, "resource_type", None) != "test":
             continue
-        entry = {"test": node.name, "column": getattr(node, "column_name", None), "status": str(r.status),
+        meta = getattr(node, "test_metadata", None)
+        entry = {"validation": _kind(getattr(meta, "name", None), node.name), "test": node.name,
+                 "column": getattr(node, "column_name", None), "status": _STATUS.get(str(r.status), "failed"),
                  "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
         for parent in node.depends_on.nodes:
             tests_by_parent.setdefault(parent, []).append(entry)
@@ -85,6 +120,10 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
             pops = con.query("select modelo, columna, regla, filas_pobladas from audit.audit_poblacion")
         except Exception:  # noqa: BLE001 - the audit model may not be built in a partial run
             pops = []
+        try:
+            invalid = con.query("select modelo, columna, filas_invalidas from audit.audit_conversiones")
+        except Exception:  # noqa: BLE001
+            invalid = []
         out_dir = report_dir / "validation"
         out_dir.mkdir(parents=True, exist_ok=True)
         for model in sorted(staging, key=lambda n: n["name"]):
@@ -99,24 +138,40 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
                 final = con.query(f"select count(*) from {_relation(model)}")[0][0]
             except Exception:  # noqa: BLE001 - not built in this run
                 continue
+            filled = [(c, rule, int(n)) for m, c, rule, n in pops if m == model["name"] and int(n) > 0]
+            names = {model["name"], *(nodes[u]["name"] for u in chain)}
+            tests = [dict(t) for uid in [model["unique_id"], *chain, src["unique_id"]]
+                     for t in tests_by_parent.get(uid, [])]
+            populated = {c: n for c, _rule, n in filled}
+            for t in tests:  # a required field that passes because the population rules filled it: fixed
+                if t["validation"] == "required_fields" and t["status"] == "passed" and populated.get(t["column"]):
+                    t["status"], t["fixed_rows"] = "fixed", populated[t["column"]]
+            bad_types = [(c, int(n)) for m, c, n in invalid if m in names and int(n) > 0]
             doc = {
                 "source": f"{src['schema']}.{src['name']}",
                 "model": f"{model['schema']}.{model['name']}",
                 "original_rows": int(original),
                 "final_rows": int(final),
                 "rows_added": int(final) - int(original),
-                "validations": [t for uid in [model["unique_id"], *chain, src["unique_id"]]
-                                for t in tests_by_parent.get(uid, [])],
-                "populations": [{"column": c, "rule": rule, "filled": int(n)}
-                                for m, c, rule, n in pops if m == model["name"] and int(n) > 0],
+                "validations": [_structure(con, src), {
+                    "validation": "types", "test": "audit_conversiones",
+                    "status": "failed" if bad_types else "passed",
+                    "failing_rows": sum(n for _c, n in bad_types),
+                    "columns": {c: n for c, n in bad_types},
+                }, *tests],
+                "populations": [
+                    {"rule": rule,
+                     "fields_populated": [f"{c}: {n} valores" for c, r, n in filled if r == rule],
+                     "values_populated": sum(n for _c, r, n in filled if r == rule)}
+                    for rule in sorted({r for _c, r, _n in filled})],
             }
             path = out_dir / f"{model['name']}.json"
             path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
             written.append(path)
-            failed = sum(1 for v in doc["validations"] if v["status"] in ("fail", "error"))
+            failed = sum(1 for v in doc["validations"] if v["status"] == "failed")
             log.info(f"validation {doc['source']} -> {doc['model']}: {original} -> {final} rows, "
                      f"{len(doc['validations'])} checks ({failed} failed), "
-                     f"{sum(p['filled'] for p in doc['populations'])} values populated")
+                     f"{sum(p['values_populated'] for p in doc['populations'])} values populated")
     finally:
         con.close()
     return written

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 
 def test_full_run_then_the_documented_dbt_commands(project):
@@ -37,9 +38,20 @@ def test_full_run_then_the_documented_dbt_commands(project):
     assert set(report) >= {"source", "original_rows", "final_rows", "rows_added", "validations", "populations"}
     n_orders = project.source_query("orocommerce", "select count(*) from oro_order")[0][0]
     assert report["source"] == "raw_orocommerce.oro_order" and report["original_rows"] == n_orders
-    assert report["validations"] and all(v["status"] in ("pass", "warn", "fail", "error") for v in report["validations"])
-    assert any(p["filled"] > 0 for f in (project.tmp / "reports" / "validation").glob("*.json")
-               for p in json.loads(f.read_text())["populations"])
+    assert report["validations"] and all(v["status"] in ("passed", "fixed", "failed") for v in report["validations"])
+    kinds = {v["validation"] for v in report["validations"]}
+    assert {"structure", "types", "required_fields", "duplicates"} <= kinds, kinds
+    reports = [json.loads(f.read_text()) for f in (project.tmp / "reports" / "validation").glob("*.json")]
+    populated = [f for r in reports for p in r["populations"] for f in p["fields_populated"]]
+    assert populated and all(re.fullmatch(r"\w+: \d+ valores", f) for f in populated), populated[:5]
+    # a required field the population rules filled reads "fixed", with how many values they filled
+    assert any(v["status"] == "fixed" and v["fixed_rows"] > 0 for r in reports for v in r["validations"])
+    # the success rate counts failed records, not only failed checks
+    assert metrics["records_failed"] == metrics["records_rejected"] + metrics["records_quarantined"] \
+        + metrics["failing_rows"]
+    expected = 100.0 * (metrics["records_extracted"] - metrics["records_failed"]) / metrics["records_extracted"]
+    assert abs(metrics["success_rate"] - expected) < 0.011 and (metrics["success_rate"] < 100) == (
+        metrics["records_failed"] > 0)
 
     for sub, stem in (("etl", "ETLOrchestrator_"), ("audit", "audit_"), ("errors", "errors_")):
         assert list((project.tmp / "logs" / sub).glob(stem + "*.log")), sub

@@ -268,7 +268,7 @@ def test_the_accounting_test_can_fail(built):
     project, _inputs, _pos, _rates = built
     statuses = {v["status"] for path in (project.tmp / "reports" / "validation").glob("*.json")
                 for v in json.loads(path.read_text())["validations"] if v["test"] == "reconciliacion_csv_lineas"}
-    assert statuses == {"pass"}, statuses
+    assert statuses == {"passed"}, statuses
     drop_one = ("create or replace view staging.stg_csv__tipos_cambio as "
                 "select * from staging.base_csv__tipos_cambio where _motivo_rechazo is null and _source_line > 2")
     cols = ("fecha, moneda, tasa_usd, _source_file, _source_line, _cargado_at, _dlt_load_id")
