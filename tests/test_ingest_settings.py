@@ -183,8 +183,8 @@ def test_csv_malformed_lines_are_kept_and_structure_errors_are_clear(small):
     suc = small.tmp / "inputs" / "maestros" / "sucursales.csv"
     before = small.warehouse_query("select count(*) from raw_csv.sucursales")
     suc.write_text("codigo,nombre\nS01,Centro\n", encoding="utf-8")
-    # an unusable file is one clear error; the other files load and the job goes on (exit 0)
-    proc = small.run("ingest", "--sources", "csv")
+    # an unusable file is one clear error; the other files load and the job goes on (exit 1: partial)
+    proc = small.run("ingest", "--sources", "csv", expect=1)
     out = proc.stdout + proc.stderr
     assert "sucursales.csv" in out and "tipo, ciudad, departamento" in out and "Traceback" not in out
     assert small.warehouse_query("select count(*) from raw_csv.sucursales") == before
