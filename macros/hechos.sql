@@ -164,13 +164,22 @@
     cursor's `condicion`, and applied to the source rows matching it too:
     write it with the bare column names both share),
     or when the fact holds it as provisional (es_provisional: an inferred
-    member or a missing rate). A macro so the model's SQL has no Jinja
+    member or a missing rate), or when the fact holds it with a key that
+    its SCD2 dimension no longer has (claves_scd2): a version, a POS-only
+    customer, an ERP-only product or an inferred member that the rebuilt
+    dimension replaced (the real member arrived, the SKU reached Oro, the
+    version's start moved). Such a row is re-keyed by this run whatever its
+    age, so the fact never keeps a key outside its dimension and an
+    incremental run ends like a full refresh. A macro so the model's SQL has no Jinja
     block inside its where clause (sqlfluff lays those out differently
     depending on whether the fact exists yet).
       cursores: list of {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"}
                 ('condicion' optional; the column is named alike in source and fact).
+      claves_scd2: list of {'columna': 'cliente_key', 'dimension': ref('dim_cliente')}
+                (optional): a fact key column and the dimension whose key
+                column has the same name.
 -#}
-{% macro filtro_incremental(incremental, relacion, id_columna, cursores) -%}
+{% macro filtro_incremental(incremental, relacion, id_columna, cursores, claves_scd2=[]) -%}
     {%- if not incremental -%}
         true
     {%- else -%}
@@ -188,7 +197,15 @@
             {{ relacion }}.{{ id_columna }} in (
                 select anterior.{{ id_columna }}
                 from {{ this }} as anterior
-                where anterior.es_provisional
+                {%- for clave in claves_scd2 %}
+                left join {{ clave.dimension }} as dimension_{{ loop.index }}
+                    on anterior.{{ clave.columna }} = dimension_{{ loop.index }}.{{ clave.columna }}
+                {%- endfor %}
+                where
+                    anterior.es_provisional
+                    {%- for clave in claves_scd2 %}
+                    or dimension_{{ loop.index }}.{{ clave.columna }} is null
+                    {%- endfor %}
             )
         )
     {%- endif -%}

@@ -82,7 +82,10 @@ oportunidades_a_cargar as (
             is_incremental(),
             'oportunidades',
             'oportunidad_id',
-            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}]
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}],
+            [
+                {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
+            ]
         ) }}
 
 ),

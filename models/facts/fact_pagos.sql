@@ -69,7 +69,10 @@ pagos_a_cargar as (
             is_incremental(),
             'pagos',
             'pago_id',
-            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}]
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}],
+            [
+                {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
+            ]
         ) }}
 
 ),

@@ -142,6 +142,10 @@ lineas as (
                 {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"},
                 {'columna': 'actualizado_at', 'condicion': "origen = 'tienda'"},
                 {'columna': 'cargado_at'},
+            ],
+            [
+                {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
+                {'columna': 'producto_key', 'dimension': ref('dim_producto')},
             ]
         ) }}
 
