@@ -479,10 +479,29 @@ class Job:
         finally:
             con.close()
 
+    def _drop_committed_extracts(self) -> None:
+        """A kill between dlt's two commit steps of normalize (rename of the normalized package
+        into load/normalized, then deletion of the extracted package; dlt logs "do not kill this
+        process" there) leaves the package in both places, and normalizing it again fails on the
+        rename. The rename is atomic, so the normalized copy is complete: the extracted one has
+        been normalized already and is dropped (with any half-spooled copy in load/new)."""
+        import shutil
+
+        root = Path(self.pipeline.working_dir)
+        done = {d.name for sub in ("normalized", "loaded") if (root / "load" / sub).is_dir()
+                for d in (root / "load" / sub).iterdir()}
+        for load_id in sorted(done):
+            for stale in (root / "normalize" / "extracted" / load_id, root / "load" / "new" / load_id):
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+                    self.log.info(f"  {self.system}: package {load_id} was already normalized when the last run "
+                                  f"stopped; its leftover copy {stale.relative_to(root)} is removed")
+
     def _finish_pending(self, resume: bool) -> None:
         p = self.pipeline
         if not p.has_pending_data:
             return
+        self._drop_committed_extracts()
         if resume:
             self.log.info(f"  Resuming {self.system}: finishing the load interrupted last time")
             self._with_retries(lambda: (p.normalize(), p.load()), "finishing the pending load")

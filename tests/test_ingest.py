@@ -147,3 +147,26 @@ def test_full_refresh_reloads_everything_and_checkpoint_files(duck_project):
     assert p.raw_counts() == src
     doc = json.loads((p.tmp / "checkpoints" / "orocrm.checkpoint").read_text())
     assert doc["tables"]["orocrm_sales_opportunity"]["done"] is True
+
+
+def test_a_kill_between_normalize_commit_steps_is_recovered(tmp_path):
+    """dlt's normalize renames the package into load/normalized, then deletes the extracted copy; a kill
+    in between leaves both, and normalizing again fails ("Directory not empty", seen in CI). The
+    extracted copy (and a half-spooled one in load/new) is dropped; the normalized package stays."""
+    import logging
+    from types import SimpleNamespace
+
+    from ingest.pipeline import Job
+
+    load_id = "1796139073.254743"
+    for sub in ("load/normalized", "normalize/extracted", "load/new"):
+        (tmp_path / sub / load_id).mkdir(parents=True)
+        (tmp_path / sub / load_id / "job.parquet").write_bytes(b"x")
+    (tmp_path / "normalize" / "extracted" / "1796139999.1").mkdir()  # not normalized yet: kept
+    fake = SimpleNamespace(pipeline=SimpleNamespace(working_dir=str(tmp_path)), system="orocommerce",
+                           log=logging.getLogger("test"))
+    Job._drop_committed_extracts(fake)
+    assert (tmp_path / "load" / "normalized" / load_id / "job.parquet").exists()
+    assert not (tmp_path / "normalize" / "extracted" / load_id).exists()
+    assert not (tmp_path / "load" / "new" / load_id).exists()
+    assert (tmp_path / "normalize" / "extracted" / "1796139999.1").exists()
