@@ -222,18 +222,13 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
     elif steps:
         log.info("\nTransform skipped: the extract failed (committed chunks are kept; fix the cause and rerun)")
     orch.finish_metrics(metrics, ok, t0, cpu0)
-    # an input that could not be used at all (an empty or headless file, a table without its key):
-    # everything else was loaded and built, but the run did not do all its work -> exit 1, "partial"
-    partial = ok and bool(metrics.errors)
-    if partial:
-        metrics.status = "partial"
     path = orch.write_metrics(cfg, wh, metrics)
     orch.summary(log, metrics, path)
-    if partial:
+    if metrics.status == "partial":
         log.error(f"error: {len(metrics.errors)} input(s) could not be used (named above and in logs/errors/); "
                   f"everything else was {'loaded' if extract_only else 'loaded and built'}, and each of those "
                   f"tables keeps its rows from the last load.")
-    return 0 if ok and not partial else 1
+    return 0 if metrics.status == "success" else 1
 
 
 def cmd_ingest(args, cfg, log) -> int:

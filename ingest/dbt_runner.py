@@ -82,7 +82,7 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
               "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs" / "dbt"),
               "--log-level", "none", "--log-level-file", "info"]
     full = [*args, "--exclude-resource-type", "unit_test", *common]
-    if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (run_etl.py); profiles.yml reads it too
+    if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (ingest/budget.py); profiles.yml reads it too
         full += ["--threads", os.environ["PUNTAFINA_THREADS"]]
     res = dbtRunner(manifest=_manifest(common), callbacks=[on_event]).invoke(full)
     if res.exception is not None:

@@ -244,7 +244,9 @@ def finish_metrics(m: RunMetrics, ok: bool, t0: float, cpu0) -> None:
     proc = psutil.Process()
     m.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     m.duration_s = round(time.monotonic() - t0, 2)
-    m.status = "success" if ok else "failed"
+    # an input that could not be used at all (an empty or headless file, a table without its key) is an
+    # error while the run still succeeds: everything else was done, but not all its work -> "partial"
+    m.status = ("partial" if m.errors else "success") if ok else "failed"
     try:
         import resource
 
