@@ -205,8 +205,8 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         orch.preflight(cfg, wh, systems)
     except orch.PreflightError as exc:
         return _user_error(log, exc)
-    steps = [] if extract_only else orch.transform_steps(getattr(args, "select", None))
-    total = 1 + len(steps)
+    select = getattr(args, "select", None)
+    total = 1 if extract_only else 1 + len(orch.transform_steps(select))
     orch._phase(log, 1, total, "Extract (dlt -> raw)")
     ok = orch.extract(cfg, wh, systems, full, metrics)
     loaded = sorted(t for t, rows in metrics.tables.items() if rows)
@@ -217,9 +217,16 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         except Exception as exc:  # noqa: BLE001 - statistics make plans good, their absence is not a failure
             log.warning(f"  could not ANALYZE the loaded raw tables: {exc}")
             metrics.warnings.append(f"ANALYZE of the raw tables failed: {exc}")
-    if steps and ok:
-        ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
-    elif steps:
+    if not extract_only and ok:
+        plan, facts = orch.build_plan(cfg, wh, full, select)
+        metrics.build_plan = plan.reason
+        log.info(f"\n  build plan: {plan.reason}")
+        steps = orch.transform_steps(select, plan.changes)
+        if steps:
+            ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
+        if ok and steps and not select:  # a complete build: the next run builds only what changes after it
+            orch.record_build(wh, metrics, plan, facts)
+    elif not extract_only:
         log.info("\nTransform skipped: the extract failed (committed chunks are kept; fix the cause and rerun)")
     orch.finish_metrics(metrics, ok, t0, cpu0)
     path = orch.write_metrics(cfg, wh, metrics)

@@ -48,6 +48,8 @@ class RunMetrics:
     warnings: list = field(default_factory=list)
     peak_memory_mb: float = 0.0
     cpu_percent: float = 0.0
+    build_plan: str = ""         # what the transform built and why (ingest/build_state.py)
+    relations: list = field(default_factory=list)  # [schema, name] of every relation the build wrote
 
 
 def _phase(log, n: int, total: int, title: str) -> None:
@@ -167,19 +169,37 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
     return ok
 
 
-def transform_steps(select: str | None) -> list[tuple[str, list[str]]]:
+def transform_steps(select: str | None, changes: list[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The dbt phases of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
+    each phase builds only its part of them; None builds everything."""
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
+    if changes == []:
+        return []
     # Each phase builds what the earlier ones did not; a test runs in the phase where the last
     # of its parents is built (indirect selection "buildable"), so every test runs exactly once.
     staged = ["resource_type:seed", "path:models/staging", "path:snapshots"]
     buildable = ["--indirect-selection", "buildable"]
+
+    def part(terms: list[str]) -> list[str]:
+        """The phase's selection, or (changed-only) its intersection with each change. The
+        intersections use the layer's folder: since the intermediate models moved under it,
+        `path:models/<layer>` selects what `+path:models/<layer>` does once the earlier
+        phases are excluded (tests/test_build_plan.py checks it), at a fraction of the
+        selection time per term; seeds never descend from a source (a project change
+        rebuilds them)."""
+        if changes is None:
+            return terms
+        cheap = [t.lstrip("+") for t in terms if t != "resource_type:seed"]
+        return [f"{t},{c}" for t in cheap for c in changes]
+
+    final = ["--select", *changes] if changes is not None else []
     return [
-        ("Validate and populate (staging)", ["build", "--select", *staged, *buildable]),
-        ("Dimensions", ["build", "--select", "+path:models/dimensions", "--exclude", *staged, *buildable]),
-        ("Facts", ["build", "--select", "+path:models/facts", "--exclude", "+path:models/dimensions", *staged,
-                   *buildable]),
-        ("Final checks", ["build", "--exclude", "+path:models/facts", "+path:models/dimensions", *staged,
+        ("Validate and populate (staging)", ["build", "--select", *part(staged), *buildable]),
+        ("Dimensions", ["build", "--select", *part(["+path:models/dimensions"]), "--exclude", *staged, *buildable]),
+        ("Facts", ["build", "--select", *part(["+path:models/facts"]), "--exclude", "+path:models/dimensions",
+                   *staged, *buildable]),
+        ("Final checks", ["build", *final, "--exclude", "+path:models/facts", "+path:models/dimensions", *staged,
                           *buildable]),
     ]
 
@@ -213,6 +233,9 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
                      f"{res.counts.get('error', 0)} error(s), {res.counts.get('skipped', 0)} skipped")
         ok = ok and res.ok
         all_results.extend(res.results)
+        metrics.relations += sorted({(r.node.schema, r.node.alias) for r in res.results
+                                     if str(r.status) == "success" and r.node.resource_type in ("model", "seed", "snapshot")
+                                     and getattr(r.node.config, "materialized", "") != "ephemeral"})
     if all_results:
         from ingest.reports import warehouse_row_counts, write_validation_reports
 
@@ -230,6 +253,35 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         except Exception as exc:  # noqa: BLE001 - reports must never hide the run's own result
             log.warning(f"  could not write the validation reports: {exc}")
     return ok
+
+
+def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None):
+    """What the transform builds (ingest/build_state.py) and the facts its record needs."""
+    from ingest import build_state
+    from ingest.pipeline import table_versions
+
+    versions = {f"{system}.{t}": v for system in ("orocommerce", "orocrm", "csv")
+                for t, v in sorted(table_versions(system, cfg, wh).items())}
+    code = build_state.code_fingerprint(cfg.root, cfg.dbt_vars(), wh.target)
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    if select:
+        plan = build_state.Plan(f"the selection {select!r}, as asked")
+    elif full:
+        plan = build_state.Plan("--full-refresh: rebuilding everything from the sources")
+    else:
+        plan = build_state.plan(wh, code, versions, today)
+    return plan, (code, versions, today)
+
+
+def record_build(wh: Warehouse, metrics: RunMetrics, plan, facts) -> None:
+    from ingest import build_state
+
+    code, versions, today = facts
+    try:
+        build_state.record(wh, metrics.run_id, code, versions, today, metrics.relations,
+                           keep_relations=not plan.everything)
+    except Exception as exc:  # noqa: BLE001 - without the record the next run builds everything: slower, not wrong
+        get_logger().warning(f"  could not record the build in {build_state.TABLE}: {exc}")
 
 
 def new_metrics(command: str, target: str) -> RunMetrics:
@@ -311,7 +363,8 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
                 if m.records_quarantined else ""))
     if m.warnings:
         log.info(f"  warnings     {len(m.warnings)} (schema drift, quarantined rows, warned tests; see the run metrics)")
-    log.info(f"  built        {m.nodes_built} dbt nodes (models, snapshots, seeds)")
+    log.info(f"  built        {m.nodes_built} dbt nodes (models, snapshots, seeds)"
+             + (f"; plan: {m.build_plan}" if m.build_plan else ""))
     if m.dw_rows:
         dims = {k: v for k, v in m.dw_rows.items() if k.startswith("dim_")}
         facts = {k: v for k, v in m.dw_rows.items() if k.startswith("fact_")}

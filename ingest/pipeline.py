@@ -23,6 +23,7 @@ the round in flight, and the next run resumes from the last committed slice.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import time
@@ -63,6 +64,7 @@ class TableProgress:
     resumed_from: int | None = None
     rejected: int = 0
     quarantined: dict = field(default_factory=dict)  # reason -> source rows quarantined by this run
+    unchanged: bool = False  # no update cursor, and its fingerprint says the source did not move
 
 
 @dataclass
@@ -76,6 +78,7 @@ class JobResult:
     input_warnings: list = field(default_factory=list)  # CSV tables not reloaded, lines re-decoded
     warnings: list = field(default_factory=list)  # schema drift, quarantined rows
     errors: list = field(default_factory=list)    # tables that could not be read (the others were)
+    versions: dict = field(default_factory=dict)  # table -> its raw table's version (see table_versions)
 
     @property
     def rows(self) -> int:
@@ -114,6 +117,8 @@ class Plan:
 def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
     keep = {} if (prev is None or full or not incremental) else {
         k: prev[k] for k in ("after", "files") if k in prev}
+    if prev and "version" in prev:  # never reset: the build plan compares it with the last build's
+        keep["version"] = prev["version"]
     return {"cycle": (prev or {}).get("cycle", 0) + 1, "chunk": 0, "rows": 0, "done": False,
             "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
 
@@ -206,6 +211,8 @@ class Job:
                 yield checked.rows
             elif plan.write_disposition == "replace" or first_ever:
                 yield self._empty(checked.rows)  # an empty first slice still creates (or truncates) the raw table
+            if checked.rows.num_rows or plan.write_disposition == "replace" or first_ever:
+                s["version"] = s.get("version", 0) + 1  # committed with the rows (see table_versions)
             if checked.quarantine:
                 yield self._quarantine(checked.quarantine)
                 counts = self.quarantined.setdefault(table.name, {})
@@ -331,6 +338,8 @@ class Job:
                 yield data
             elif plan.write_disposition == "replace" or (s["chunk"] == 0 and not s.get("files")):
                 yield self._empty(pa.Table.from_pylist([], schema=csv_files.arrow_schema(spec)))
+            if parts or plan.write_disposition == "replace" or (s["chunk"] == 0 and not s.get("files")):
+                s["version"] = s.get("version", 0) + 1  # committed with the rows (see table_versions)
             s["files"] = files
             s["chunk"] += 1
             s["rows"] += n
@@ -387,7 +396,15 @@ class Job:
                 if prev and not prev.get("done") and not resume:
                     self.log.warning(f"  {self.system}.{name}: an interrupted load is discarded "
                                      f"(recovery.resume_on_failure is false); starting over")
+                fingerprint = None
+                if not incremental and not full:
+                    fingerprint = self._fingerprint(name)
+                    if fingerprint is not None and prev and prev.get("done") and prev.get("fingerprint") == fingerprint:
+                        result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0), unchanged=True)
+                        continue  # the source did not move since the cycle that loaded it: nothing to reload
                 state = _new_cycle(prev, incremental, full or (prev is not None and not resume and not prev.get("done")))
+                if fingerprint is not None:
+                    state["fingerprint"] = fingerprint
                 result.tables[name] = TableProgress(name)
             plans[name] = Plan(name, incremental, pk, state)
 
@@ -413,6 +430,7 @@ class Job:
                 on_round(result)
             self._memory_guard()
         result.seconds = time.monotonic() - started
+        result.versions = {name: s.get("version", 0) for name, s in self._table_states().items()}
         result.input_errors = list(self._csv_errors)
         result.input_warnings = list(dict.fromkeys(self._csv_warnings))
         for name, counts in sorted(self.quarantined.items()):
@@ -424,6 +442,24 @@ class Job:
             self.audit.info(f"loaded {self.system}.{prog.table}: {prog.rows} rows in {prog.chunks} chunk(s)"
                             + (f", {prog.rejected} rejected line(s)" if prog.rejected else ""))
         return result
+
+    def _fingerprint(self, name: str) -> str | None:
+        """The fingerprint of a table without an update cursor (SliceReader.fingerprint; for a CSV
+        table, its usable files' names, sizes and content hashes), or None when it cannot be
+        taken (the table is then reloaded, and the read reports what is wrong)."""
+        if self.system == "csv":
+            digest = hashlib.blake2b(digest_size=16)
+            for path, rel, _header in self._csv_inputs.get(name, []):
+                digest.update(f"{rel}\0{path.stat().st_size}\0".encode())
+                with open(path, "rb") as fh:
+                    for block in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(block)
+            return "csv:" + digest.hexdigest()
+        try:
+            return self.reader.fingerprint(self.tables[name])
+        except SourceError as exc:
+            self.log.debug(f"  {self.system}.{name}: no fingerprint ({exc}); reloading it")
+            return None
 
     def _check_tables(self, result: JobResult) -> set[str]:
         """The tables that can be read. The reader checks each table's columns once per run: a
@@ -607,3 +643,17 @@ def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
     return first[:500]
+
+
+def table_versions(system: str, cfg: Config, wh: Warehouse) -> dict[str, int]:
+    """Each raw table's version: a counter in the table's dlt state, raised by every slice that
+    changes the raw table (rows loaded, or a reload's truncation) and committed in the same load
+    package as those rows, so it is exact after any crash. The build plan (ingest/build_state.py)
+    rebuilds what reads a table whose version moved since the last complete build."""
+    import dlt
+
+    p = dlt.pipeline(pipeline_name=f"puntafina_{system}",
+                     pipelines_dir=str(cfg.checkpoint_dir / "dlt" / wh.target),
+                     destination=wh.dlt_destination(), dataset_name=f"raw_{system}")
+    src = p.state.get("sources", {}).get(p.pipeline_name, {})
+    return {name: int(res.get("slices", {}).get("version", 0)) for name, res in src.get("resources", {}).items()}

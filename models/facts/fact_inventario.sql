@@ -7,6 +7,8 @@
     full_refresh is off: the source has no history, a rebuild could not
     restore past days (drop the table by hand to start over).
     The product is the version valid at the end of the snapshot day.
+    Tag `diario`: a run on a new day builds it even when no source changed
+    (ingest/build_state.py).
 -#}
 {%- set fecha_snapshot = var('fecha_snapshot', none) -%}
 {%- if fecha_snapshot is not none
@@ -22,7 +24,8 @@
     unique_key='fecha_key',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    full_refresh=false
+    full_refresh=false,
+    tags=['diario']
 ) }}
 
 {%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}

@@ -1,0 +1,242 @@
+"""A run builds what changed (ingest/build_state.py, issue 7 target 2).
+
+- the source fingerprint that lets a table without an update cursor skip its reload, on both
+  source kinds (SQLite and PostgreSQL);
+- the changed-only selection of each phase is the full run's selection restricted to what
+  descends from the changed sources (nothing a full run checks is lost when every source
+  changes, except what no source feeds: seeds and dim_fecha, rebuilt on a project change);
+- end to end on DuckDB: a run with no change builds and tests nothing; one changed CSV file
+  rebuilds what reads it and the new value reaches the fact; a new day rebuilds the `diario`
+  models; a missing relation, a changed variable or an extract-only run in between each lead
+  to the right build. (PostgreSQL: the incremental sequence of tests/test_warehouse_e2e.py runs
+  in this mode on both adapters and must equal a full refresh.)
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EtlProject, pg_admin, drop_pg_database, pg_url, require_pg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.catalog import Column, Table  # noqa: E402
+from ingest.sources.sql_tables import make_reader  # noqa: E402
+
+PRICES = Table("precios", "orocommerce", (Column("id", "integer", False), Column("sku", "varchar(255)"),
+                                           Column("valor", "numeric(19,4)")), ("id",))
+
+
+def _fingerprints(reader, table, change):
+    first = reader.fingerprint(table)
+    again = reader.fingerprint(table)
+    change()
+    return first, again, reader.fingerprint(table)
+
+
+def test_fingerprint_sqlite(tmp_path):
+    db = tmp_path / "src.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("create table precios (id integer primary key, sku text, valor numeric)")
+    con.executemany("insert into precios values (?, ?, ?)", [(1, "A", 1.5), (2, "B", None), (3, "C", 7)])
+    con.commit()
+    reader = make_reader(f"sqlite:///{db}", 30, tmp_path)
+
+    def update():
+        con.execute("update precios set valor = 1.6 where id = 1")
+        con.commit()
+
+    first, again, changed = _fingerprints(reader, PRICES, update)
+    assert first == again and changed != first
+    con.execute("update precios set valor = 1.5 where id = 1")
+    con.commit()
+    assert reader.fingerprint(PRICES) == first, "same content, same fingerprint"
+    con.execute("delete from precios where id = 2")
+    con.commit()
+    assert reader.fingerprint(PRICES) != first, "a deleted row moves the fingerprint"
+    # a column dropped from the source is left out (read as null), not an error
+    con.execute("alter table precios drop column sku")
+    con.commit()
+    fresh = make_reader(f"sqlite:///{db}", 30, tmp_path)
+    assert fresh.fingerprint(PRICES).startswith("sqlite:2:")
+    con.close()
+
+
+def test_fingerprint_postgres():
+    require_pg()
+    import uuid
+
+    name = f"pf_{uuid.uuid4().hex[:8]}_fp"
+    pg_admin(f'create database "{name}"')
+    try:
+        pg_admin("create table precios (id integer primary key, sku varchar(255), valor numeric(19,4)); "
+                 "insert into precios values (1, 'A', 1.5), (2, 'B', null), (3, 'C', 7)", dbname=name)
+        reader = make_reader(pg_url(name), 30, ROOT)
+        first, again, changed = _fingerprints(
+            reader, PRICES, lambda: pg_admin("update precios set sku = 'Z' where id = 3", dbname=name))
+        assert first == again and changed != first
+        pg_admin("update precios set sku = 'C' where id = 3", dbname=name)
+        assert reader.fingerprint(PRICES) == first
+        pg_admin("insert into precios values (4, 'D', 0)", dbname=name)
+        assert reader.fingerprint(PRICES).startswith("postgres:4:")
+    finally:
+        drop_pg_database(name)
+
+
+def _no_source_ancestor(manifest) -> set[str]:
+    """Names of the nodes no source feeds (directly or through their parents)."""
+    fed: dict[str, bool] = {}
+
+    def has_source(uid: str) -> bool:
+        if uid not in fed:
+            fed[uid] = False
+            parents = manifest.parent_map.get(uid, [])
+            fed[uid] = any(p.startswith("source.") or has_source(p) for p in parents)
+        return fed[uid]
+
+    return {n.name for uid, n in manifest.nodes.items()
+            if n.resource_type in ("model", "seed", "snapshot", "test") and not has_source(uid)}
+
+
+def test_changed_selection_is_the_full_selection_restricted_to_the_changes(monkeypatch, tmp_path):
+    from dbt.cli.main import dbtRunner
+
+    from ingest.build_state import DAILY_TAG
+    from ingest.orchestrator import transform_steps
+
+    monkeypatch.setenv("PUNTAFINA_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    base = ["--project-dir", str(ROOT), "--profiles-dir", str(ROOT), "--target", "duckdb", "--quiet",
+            "--log-path", str(tmp_path / "logs")]
+    manifest = dbtRunner().invoke(["parse", *base]).result
+    runner = dbtRunner(manifest=manifest)
+
+    def ls(args):
+        res = runner.invoke(["ls", *args[1:], *base, "--resource-type", "all", "--exclude-resource-type", "unit_test",
+                             "--output", "name"])  # unit tests are not part of a run (ingest/dbt_runner.py)
+        assert res.success, res.exception
+        return set(res.result or [])
+
+    everything = [f"source:{s.source_name}.{s.name}+" for s in manifest.sources.values()] + [f"tag:{DAILY_TAG}+"]
+    full, changed = transform_steps(None, None), transform_steps(None, everything)
+    seen_full, seen_changed = [], set()
+    for (title, full_args), (_, changed_args) in zip(full, changed):
+        a, b = ls(full_args), ls(changed_args)
+        assert b <= a, f"{title}: the changed-only phase selects what the full phase does not: {sorted(b - a)[:5]}"
+        seen_full.append(a)
+        seen_changed |= b
+    union = set().union(*seen_full)
+    assert sum(map(len, seen_full)) == len(union), "a node is selected by two phases of a full run"
+    lost = union - seen_changed
+    assert lost == _no_source_ancestor(manifest) & union, f"selected by a full run only: {sorted(lost)[:8]}"
+    assert {"monedas_iso", "dim_fecha"} <= lost and not any(n.startswith("fact_") for n in lost)
+
+    one = transform_steps(None, ["source:csv.metas_ventas+"])
+    picked = set().union(*(ls(args) for _, args in one))
+    assert "fact_metas_ventas" in picked and "stg_csv__metas_ventas" in picked
+    assert not any(n.startswith(("stg_orocommerce__", "stg_orocrm__")) for n in picked)
+
+
+# ------------------------------------------------------------------ end to end (DuckDB)
+def _plan(proc) -> str:
+    lines = [ln for ln in proc.stdout.splitlines() if "build plan:" in ln]
+    assert lines, proc.stdout[-3000:]
+    return lines[0]
+
+
+def _last_metrics(project) -> dict:
+    runs = sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(runs[-1].read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    project = EtlProject(tmp_path_factory.mktemp("plan"), "duckdb")
+    project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+    project.generate(scale=0.2)
+    first = project.run("run")
+    assert "building everything" in _plan(first)
+    yield project
+    project.close()
+
+
+def test_no_change_builds_and_tests_nothing(built):
+    before = built.warehouse_query("select count(*), sum(monto_meta) from dw.fact_metas_ventas")
+    proc = built.run("run")
+    assert "nothing changed since the last build" in _plan(proc)
+    m = _last_metrics(built)
+    assert m["status"] == "success" and m["nodes_built"] == 0 and m["tests_passed"] == 0
+    assert m["records_extracted"] == 0, "an unchanged table without an update cursor was reloaded"
+    assert built.warehouse_query("select count(*), sum(monto_meta) from dw.fact_metas_ventas") == before
+
+
+def test_one_changed_file_rebuilds_what_reads_it(built):
+    path = built.tmp / "inputs" / "ventas" / "metas_ventas.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    head = lines[0].strip().split(",")
+    row = lines[1].rstrip("\n").split(",")
+    old = row[head.index("monto_meta")]
+    row[head.index("monto_meta")] = "123456.78"
+    lines[1] = ",".join(row) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    (total_before,) = built.warehouse_query("select sum(monto_meta) from dw.fact_metas_ventas")[0]
+    proc = built.run("run")
+    assert "1 raw table(s) changed" in _plan(proc)
+    m = _last_metrics(built)
+    built_names = {r[1] for r in m["relations"]}
+    assert {"stg_csv__metas_ventas", "fact_metas_ventas"} <= built_names
+    assert not {"dim_fecha", "monedas_iso", "stg_orocommerce__orders"} & built_names
+    (total_after,) = built.warehouse_query("select sum(monto_meta) from dw.fact_metas_ventas")[0]
+    assert round(float(total_after) - float(total_before), 2) == round(123456.78 - float(old), 2)
+
+
+def _set_recorded(project, **changes) -> None:
+    import duckdb
+
+    con = duckdb.connect(project.env["PUNTAFINA_DUCKDB_PATH"])
+    try:
+        (doc,) = con.execute("select doc from audit.etl_build_state").fetchone()
+        doc = json.loads(doc) | changes
+        con.execute("update audit.etl_build_state set doc = ?", [json.dumps(doc)])
+    finally:
+        con.close()
+
+
+def test_a_new_day_builds_the_daily_models(built):
+    _set_recorded(built, day="2000-01-01")
+    proc = built.run("run")
+    assert "a new day" in _plan(proc)
+    names = {r[1] for r in _last_metrics(built)["relations"]}
+    assert "fact_inventario" in names and "fact_ventas" not in names
+
+
+def test_changes_loaded_by_an_extract_only_run_are_built_by_the_next_run(built):
+    path = built.tmp / "inputs" / "maestros" / "sucursales.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")  # same rows, new bytes
+    built.run("ingest")
+    proc = built.run("run")
+    assert "1 raw table(s) changed" in _plan(proc)
+    assert "dim_almacen" in {r[1] for r in _last_metrics(built)["relations"]}
+
+
+def test_a_missing_relation_or_a_new_variable_builds_everything(built):
+    import duckdb
+
+    con = duckdb.connect(built.env["PUNTAFINA_DUCKDB_PATH"])
+    con.execute("drop table dw.dim_moneda")
+    con.close()
+    proc = built.run("run")
+    assert "relation(s) of the last build are missing (dw.dim_moneda)" in _plan(proc)
+    assert built.warehouse_query("select count(*) from dw.dim_moneda")[0][0] > 0
+    built.write_config(symmetry={"priority": "csv"})
+    try:
+        proc = built.run("run")
+    finally:
+        built.write_config()
+    assert "the project (models, macros, seeds, tests, vars or dbt version) changed" in _plan(proc)
+    assert _last_metrics(built)["nodes_built"] > 90
