@@ -111,6 +111,44 @@
 
 
 {#-
+    inicio_version_scd2(numero_version, valido_desde_snapshot)
+
+    The published start of an SCD2 version built from a snapshot: the first
+    version of a member is valid from inicio_vigencia() (1900-01-01: it also
+    covers every fact older than the member's history, e.g. a POS line that
+    quotes a customer before Oro created it), each later one from the
+    snapshot's dbt_valid_from. The one rule for dim_cliente and
+    dim_producto; the facts join on exactly these published ranges
+    (versiones_scd2), and the test en_vigencia_scd2 checks every fact row
+    lies inside the range of the version it points to.
+-#}
+{% macro inicio_version_scd2(numero_version, valido_desde_snapshot) -%}
+    case
+        when {{ numero_version }} > 1 then {{ valido_desde_snapshot }}
+        else {{ inicio_vigencia() }}
+    end
+{%- endmacro %}
+
+
+{#-
+    versiones_scd2(dimension, columnas)
+
+    The versions of an SCD2 dimension for a point-in-time join: the given
+    columns and the published range, as vigente_desde / vigente_hasta.
+    Join: fecha >= vigente_desde and fecha < vigente_hasta.
+-#}
+{% macro versiones_scd2(dimension, columnas) -%}
+    select
+        {%- for columna in columnas %}
+        {{ columna }},
+        {%- endfor %}
+        valido_desde as vigente_desde,
+        valido_hasta as vigente_hasta
+    from {{ dimension }}
+{%- endmacro %}
+
+
+{#-
     prioridad_simetria()
 
     The var `prioridad_simetria` ('db' by default, or 'csv'): which side

@@ -100,3 +100,21 @@ def _documented_dbt_commands(project):
     undocumented = [n["name"] for n in manifest["nodes"].values()
                     if n["resource_type"] in ("model", "snapshot", "seed") and not n["description"]]
     assert not undocumented, undocumented
+
+    # the point-in-time check can fail: a customer version whose published range no longer holds its sales
+    broken = ("update dw.dim_cliente set valido_desde = cast('2999-01-01 00:00:00' as timestamp) "
+              "where cliente_key in (select cliente_key from dw.fact_ventas)")
+    if project.target == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(project.env["PUNTAFINA_DUCKDB_PATH"])
+        con.execute(broken)
+        con.close()
+    else:
+        from conftest import pg_admin
+
+        pg_admin(broken, dbname=project.env["DW_DATABASE"])
+    proc = subprocess.run([dbt, "--no-use-colors", "test", "--select", "test_name:en_vigencia_scd2", "--target",
+                           project.target], cwd=ROOT, env=project.env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode != 0 and "FAIL" in proc.stdout and "fact_ventas_cliente_key" in proc.stdout, \
+        proc.stdout[-3000:]

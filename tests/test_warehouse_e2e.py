@@ -133,14 +133,32 @@ def _warehouse_revenue(project) -> dict[tuple[str, str, str], Decimal]:
 
 
 def _source_units(project) -> dict[str, Decimal]:
-    """Units of the order lines that belong to an order, by product id ('N/D' for free-form lines)."""
+    """Units of the order lines that belong to an order, by product ('N/D' for free-form lines).
+    A line of a product id Oro no longer has counts for the product its SKU names (one SKU, one
+    member): the Oro product with that SKU, else the ERP-only product (keyed by the SKU)."""
+    import csv
+
+    products = {str(i): sku for i, sku in project.source_query("orocommerce", "select id, sku from oro_product")}
+    by_sku = {sku: i for i, sku in products.items()}
+    with (project.tmp / "inputs" / "catalogo" / "productos_erp.csv").open(encoding="utf-8-sig", newline="") as fh:
+        erp = {row["codigo"] for row in csv.DictReader(fh)}
     rows = project.source_query("orocommerce", (
-        "select li.product_id, li.quantity from oro_order_line_item li "
+        "select li.product_id, li.product_sku, li.quantity from oro_order_line_item li "
         "where exists (select 1 from oro_order_line_items l join oro_order o on o.id = l.order_id "
         "where l.line_item_id = li.id)"))
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for product_id, quantity in rows:
-        out["N/D" if product_id is None else str(product_id)] += _dec(quantity)
+    for product_id, sku, quantity in rows:
+        if product_id is None:
+            key = "N/D"
+        elif str(product_id) in products:
+            key = str(product_id)
+        elif sku in by_sku:
+            key = by_sku[sku]
+        elif sku in erp:
+            key = sku
+        else:
+            key = str(product_id)
+        out[key] += _dec(quantity)
     return out
 
 
@@ -201,6 +219,29 @@ def test_facts_answer_like_the_sources(built):
         "select count(*) from staging.int_fact_rechazos where hecho = 'fact_ventas' and origen = 'tienda'")[0]
     raw = project.raw_csv_counts()["transacciones_tienda"]
     assert 0 < pos_lines and pos_lines + rejected <= raw
+
+
+def test_scd2_ranges_and_one_member_per_sku(built):
+    """Joined as the dimensions' docs say (business key and `fecha >= valido_desde and fecha <
+    valido_hasta`), every fact row finds the very version its key names; and one SKU is one
+    member: no inferred AUTO_<id> member for an Oro product whose order lines carry a SKU that
+    another member has (issue 8 items 2 and 3)."""
+    project = built
+    for fact, moment, dim, key, bkey in (
+            ("fact_ventas", "f.vendido_at", "dim_cliente", "cliente_key", "cliente_id"),
+            ("fact_ventas", "f.vendido_at", "dim_producto", "producto_key", "producto_id"),
+            ("fact_pagos", "f.registrado_at", "dim_cliente", "cliente_key", "cliente_id"),
+            ("fact_oportunidades", "f.creada_at", "dim_cliente", "cliente_key", "cliente_id")):
+        (rows, lost) = project.warehouse_query(
+            f"select count(*), sum(case when d.{key} = f.{key} then 0 else 1 end) from dw.{fact} f "
+            f"join dw.{dim} k on f.{key} = k.{key} "
+            f"left join dw.{dim} d on d.{bkey} = k.{bkey} and {moment} >= d.valido_desde and {moment} < d.valido_hasta")[0]
+        assert rows > 0 and lost == 0, f"{fact} -> {dim}: {lost} of {rows} rows not found by the published ranges"
+    twins = project.warehouse_query(
+        "select distinct d.producto_id, l.sku from dw.dim_producto d "
+        "join staging.stg_orocommerce__order_line_items l on d.producto_id = 'AUTO_' || cast(l.producto_id as varchar) "
+        "join dw.dim_producto o on o.sku = l.sku and o.es_actual")
+    assert twins == [], f"one SKU, two members: {twins[:5]}"
 
 
 def test_incremental_run_equals_full_refresh(built):

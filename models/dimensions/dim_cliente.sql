@@ -3,11 +3,11 @@
       - Oro customers (companies and people): one row per version of the
         snapshot snap_clientes. Business key cliente_id = oro_customer.id as
         text. valido_desde: the snapshot's dbt_valid_from, except for the
-        first version, which starts at the customer's created_at (or
-        1900-01-01 when created_at was unknown and populated with the load
-        time) so facts older than the first snapshot still find it;
-        valido_hasta: the next version's start, 9999-12-31 for the current
-        version (never null); es_actual on the current version.
+        first version, valid from 1900-01-01 so facts older than the first
+        snapshot (a POS line quoting the customer before Oro created it)
+        find it (macro inicio_version_scd2: the facts join on these very
+        ranges); valido_hasta: the next version's start, 9999-12-31 for the
+        current version (never null); es_actual on the current version.
       - POS-only customers: the store customer codes of the POS lines that
         are not Oro customers ('T000076'), business key = the code, one
         version valid 1900-01-01 .. 9999-12-31. A POS code 'C000123' is Oro
@@ -96,19 +96,9 @@ versiones as (
         cast('oro' as {{ dbt.type_string() }}) as origen,
         clientes_en_tienda.cliente_id is not null as es_cliente_tienda,
         cast(versiones_numeradas.numero_version as integer) as numero_version,
-        cast(
-            case
-                when versiones_numeradas.numero_version > 1
-                    then versiones_numeradas.dbt_valid_from
-                when
-                    versiones_numeradas.created_at is null
-                    or coalesce(versiones_numeradas.created_at__poblado, false)
-                    then {{ inicio_vigencia() }}
-                when versiones_numeradas.created_at < versiones_numeradas.dbt_valid_from
-                    then versiones_numeradas.created_at
-                else versiones_numeradas.dbt_valid_from
-            end as {{ dbt.type_timestamp() }}
-        ) as valido_desde,
+        cast({{ inicio_version_scd2(
+            'versiones_numeradas.numero_version', 'versiones_numeradas.dbt_valid_from'
+        ) }} as {{ dbt.type_timestamp() }}) as valido_desde,
         cast(
             coalesce(versiones_numeradas.dbt_valid_to, {{ fin_vigencia() }})
             as {{ dbt.type_timestamp() }}

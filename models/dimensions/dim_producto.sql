@@ -3,14 +3,17 @@
     ERP export productos_erp.csv (int_dim_producto__simetria_erp).
       - Oro products: one row per version of the snapshot snap_productos.
         Business key producto_id = oro_product.id as text. Validity as in
-        dim_cliente: the first version starts at the product's created_at
-        (1900-01-01 when unknown), later ones at dbt_valid_from; the
-        current version ends 9999-12-31 (never null).
+        dim_cliente: the first version is valid from 1900-01-01, later ones
+        from dbt_valid_from (macro inicio_version_scd2); the current
+        version ends 9999-12-31 (never null).
       - ERP-only products (estado_simetria 'solo_csv'): business key = the
         SKU, one version valid 1900-01-01 .. 9999-12-31.
       - inferred members: 'AUTO_<id>' for product ids that order lines or
-        stock levels carry and the snapshot has never seen; 'AUTO_<sku>'
-        for POS SKUs that neither Oro nor the ERP know. Unknown member 'N/D'.
+        stock levels carry and the snapshot has never seen, unless every
+        such reference is an order line whose SKU a known member carries
+        (one SKU, one member: fact_ventas maps those lines by SKU);
+        'AUTO_<sku>' for POS SKUs that neither Oro nor the ERP know.
+        Unknown member 'N/D'.
     Name, brand and status of a product in both systems follow var
     prioridad_simetria: 'db' (default) keeps Oro's and falls back to the
     ERP's, 'csv' the opposite; costo_unitario always comes from the ERP.
@@ -65,6 +68,18 @@ claves_referenciadas as (
 
 ),
 
+lineas_orden as (
+
+    select * from {{ ref('stg_orocommerce__order_line_items') }}
+
+),
+
+niveles_inventario as (
+
+    select * from {{ ref('stg_orocommerce__inventory_levels') }}
+
+),
+
 versiones_numeradas as (
 
     select
@@ -99,17 +114,9 @@ versiones_db as (
         precisiones_unidad.unidad_codigo,
         precisiones_unidad.decimales as precision_unidad,
         versiones_numeradas.numero_version,
-        case
-            when versiones_numeradas.numero_version > 1
-                then versiones_numeradas.dbt_valid_from
-            when
-                versiones_numeradas.created_at is null
-                or coalesce(versiones_numeradas.created_at__poblado, false)
-                then {{ inicio_vigencia() }}
-            when versiones_numeradas.created_at < versiones_numeradas.dbt_valid_from
-                then versiones_numeradas.created_at
-            else versiones_numeradas.dbt_valid_from
-        end as valido_desde,
+        {{ inicio_version_scd2(
+            'versiones_numeradas.numero_version', 'versiones_numeradas.dbt_valid_from'
+        ) }} as valido_desde,
         versiones_numeradas.dbt_valid_to
     from versiones_numeradas
     left join marcas
@@ -224,10 +231,40 @@ conocidos as (
 
 ),
 
+skus_conocidos as (
+
+    select distinct sku
+    from conocidos
+    where sku != 'N/D'
+
+),
+
+-- One SKU, one member: an Oro order line of a product id Oro no longer has
+-- (deleted) whose SKU a known member carries (the ERP-only row of a product
+-- stores still sell) takes that member in fact_ventas, by SKU. An inferred
+-- member AUTO_<id> is made only for the ids some reference can resolve by
+-- id alone: a stock level, or an order line without a known SKU.
+ids_sin_sku_conocido as (
+
+    select cast(niveles_inventario.producto_id as {{ dbt.type_string() }}) as clave
+    from niveles_inventario
+
+    union
+
+    select cast(lineas_orden.producto_id as {{ dbt.type_string() }}) as clave
+    from lineas_orden
+    left join skus_conocidos
+        on lineas_orden.sku = skus_conocidos.sku
+    where skus_conocidos.sku is null
+
+),
+
 claves_inferidas as (
 
     select claves_referenciadas.clave
     from claves_referenciadas
+    inner join ids_sin_sku_conocido
+        on claves_referenciadas.clave = ids_sin_sku_conocido.clave
     left join conocidos
         on claves_referenciadas.clave = conocidos.producto_id
     where

@@ -28,8 +28,6 @@
     tags=['diario']
 ) }}
 
-{%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
-{%- set futuro_lejano = "cast('9999-12-31 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
 
 with
 
@@ -70,19 +68,10 @@ niveles as (
 
 ),
 
--- SCD2 versions: the first version of a product also covers the time before it
+-- SCD2 versions by their published ranges (macro versiones_scd2)
 versiones_producto as (
 
-    select
-        producto_key,
-        producto_id,
-        case
-            when valido_desde = min(valido_desde) over (partition by producto_id)
-                then {{ pasado_lejano }}
-            else cast(valido_desde as {{ dbt.type_timestamp() }})
-        end as vigente_desde,
-        coalesce(cast(valido_hasta as {{ dbt.type_timestamp() }}), {{ futuro_lejano }}) as vigente_hasta
-    from dim_producto
+    {{ versiones_scd2('dim_producto', ['producto_key', 'producto_id']) }}
 
 ),
 

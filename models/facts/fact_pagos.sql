@@ -12,8 +12,6 @@
     on_schema_change='fail'
 ) }}
 
-{%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
-{%- set futuro_lejano = "cast('9999-12-31 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
 
 with
 
@@ -77,19 +75,10 @@ pagos_a_cargar as (
 
 ),
 
--- SCD2 versions: the first version of a customer also covers the time before it
+-- SCD2 versions by their published ranges (macro versiones_scd2)
 versiones_cliente as (
 
-    select
-        cliente_key,
-        cliente_id,
-        case
-            when valido_desde = min(valido_desde) over (partition by cliente_id)
-                then {{ pasado_lejano }}
-            else cast(valido_desde as {{ dbt.type_timestamp() }})
-        end as vigente_desde,
-        coalesce(cast(valido_hasta as {{ dbt.type_timestamp() }}), {{ futuro_lejano }}) as vigente_hasta
-    from dim_cliente
+    {{ versiones_scd2('dim_cliente', ['cliente_key', 'cliente_id']) }}
 
 ),
 

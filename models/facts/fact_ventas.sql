@@ -14,8 +14,6 @@
     on_schema_change='fail'
 ) }}
 
-{%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
-{%- set futuro_lejano = "cast('9999-12-31 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
 
 with
 
@@ -151,36 +149,17 @@ lineas as (
 
 ),
 
--- SCD2 versions: the first version of a member also covers the time before it
--- (facts older than the dimension's history), the current one the future
+-- SCD2 versions by their published ranges (macro versiones_scd2)
 versiones_cliente as (
 
-    select
-        cliente_key,
-        cliente_id,
-        case
-            when valido_desde = min(valido_desde) over (partition by cliente_id)
-                then {{ pasado_lejano }}
-            else cast(valido_desde as {{ dbt.type_timestamp() }})
-        end as vigente_desde,
-        coalesce(cast(valido_hasta as {{ dbt.type_timestamp() }}), {{ futuro_lejano }}) as vigente_hasta
-    from dim_cliente
+    {{ versiones_scd2('dim_cliente', ['cliente_key', 'cliente_id']) }}
 
 ),
 
+-- SCD2 versions by their published ranges (macro versiones_scd2)
 versiones_producto as (
 
-    select
-        producto_key,
-        producto_id,
-        sku,
-        case
-            when valido_desde = min(valido_desde) over (partition by producto_id)
-                then {{ pasado_lejano }}
-            else cast(valido_desde as {{ dbt.type_timestamp() }})
-        end as vigente_desde,
-        coalesce(cast(valido_hasta as {{ dbt.type_timestamp() }}), {{ futuro_lejano }}) as vigente_hasta
-    from dim_producto
+    {{ versiones_scd2('dim_producto', ['producto_key', 'producto_id', 'sku']) }}
 
 ),
 
@@ -227,9 +206,11 @@ claves as (
             and lineas.producto_id = producto_por_id.producto_id
             and lineas.vendido_at >= producto_por_id.vigente_desde
             and lineas.vendido_at < producto_por_id.vigente_hasta
+    -- POS lines name the product by SKU; an Oro line of a product id the
+    -- dimension lacks (deleted from Oro) takes the member of its SKU too
     left join versiones_producto as producto_por_sku
         on
-            lineas.origen = 'tienda'
+            (lineas.origen = 'tienda' or producto_por_id.producto_key is null)
             and lineas.sku = producto_por_sku.sku
             and lineas.vendido_at >= producto_por_sku.vigente_desde
             and lineas.vendido_at < producto_por_sku.vigente_hasta
