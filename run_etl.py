@@ -5,6 +5,7 @@
     python run_etl.py run --target postgres --full-refresh
     python run_etl.py ingest               # extract only (raw_* schemas)
     python run_etl.py validate             # checks only: staging views and tests, nothing into dw
+    python run_etl.py status               # last runs, checkpoints, freshness, what the next run would do
     python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
     python run_etl.py populate-csv data/inputs/ventas/estados_orden.csv
 
@@ -24,7 +25,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-COMMANDS = ("run", "ingest", "validate", "setup", "populate-csv")
+COMMANDS = ("run", "ingest", "validate", "status", "setup", "populate-csv")
 TARGETS = ("duckdb", "postgres")
 EXIT_BUSY = 3  # another run holds the warehouse: nothing was done
 # options of the top-level parser that take a value (the value is not a command)
@@ -52,13 +53,34 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
                         help="etl_config.yaml to use (default: ./etl_config.yaml if present)")
     common.add_argument("--target", choices=TARGETS, default=target_default,
                         help="warehouse target (default duckdb, or $PUNTAFINA_TARGET)")
+    talk = common.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true", default=False if defaults else argparse.SUPPRESS,
+                      help="console: the summary and errors only (the log files are unchanged)")
+    talk.add_argument("-v", "--verbose", action="store_true", default=False if defaults else argparse.SUPPRESS,
+                      help="console: everything, every passing check and each node's time (DEBUG)")
     return common
+
+
+def _version() -> str:
+    """The project's version (dbt_project.yml) and the versions of the tools it runs on."""
+    import re
+    from importlib.metadata import PackageNotFoundError, version
+
+    m = re.search(r'^version:\s*"?([^"\s]+)', (ROOT / "dbt_project.yml").read_text(encoding="utf-8"), re.M)
+    tools = []
+    for dist in ("dbt-core", "dbt-duckdb", "dbt-postgres", "dlt"):
+        try:
+            tools.append(f"{dist} {version(dist)}")
+        except PackageNotFoundError:
+            pass
+    return f"puntafina-etl {m.group(1) if m else '?'} ({', '.join(tools)}; Python {sys.version.split()[0]})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common(defaults=False)
     p = argparse.ArgumentParser(prog="run_etl.py", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_common(True)])
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, hlp in (("run", "extract then build the warehouse (default)"),
                       ("ingest", "extract only: sources -> raw schemas")):
@@ -72,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("validate", help="checks only (staging views and tests), nothing loaded into dw",
                         parents=[common])
     sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to validate (default: sources and staging)")
+    sub.add_parser("status", help="last runs, checkpointed jobs, freshness and what the next run would do "
+                                  "(read-only)", parents=[common])
     sp = sub.add_parser("setup", help="create the warehouse and its schemas; --demo generates demo sources",
                         parents=[common])
     sp.add_argument("--demo", action="store_true", help="generate the demo OroCommerce/OroCRM sources and CSV inputs")
@@ -134,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
 
     budget.export(cfg)
     mon = cfg["monitoring"]
-    log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"])
+    log = setup_logging(cfg.log_dir, mon["log_level"], mon["log_format"],
+                        verbosity="quiet" if args.quiet else "verbose" if args.verbose else "normal")
     try:
         return COMMAND_FUNCS[args.command](args, cfg, log)
     except KeyboardInterrupt:
@@ -351,6 +376,13 @@ def _demo_target(cfg, wh):
                            inputs_dir=inputs)
 
 
+def cmd_status(args, cfg, log) -> int:
+    from ingest.status import report
+    from ingest.warehouse import Warehouse
+
+    return report(cfg, Warehouse(args.target, ROOT), log)
+
+
 def cmd_populate_csv(args, cfg, log) -> int:
     from ingest.populate import PopulateError, populate_csv
 
@@ -362,8 +394,8 @@ def cmd_populate_csv(args, cfg, log) -> int:
     return 0
 
 
-COMMAND_FUNCS = {"run": cmd_run, "ingest": cmd_ingest, "validate": cmd_validate, "setup": cmd_setup,
-                 "populate-csv": cmd_populate_csv}
+COMMAND_FUNCS = {"run": cmd_run, "ingest": cmd_ingest, "validate": cmd_validate, "status": cmd_status,
+                 "setup": cmd_setup, "populate-csv": cmd_populate_csv}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -75,10 +75,10 @@ class Plan:
         return self.changes == []
 
 
-def read(wh: Warehouse) -> dict | None:
+def read(wh: Warehouse, read_only: bool = False) -> dict | None:
     """The record of the last complete build, or None (never built, or built before this existed)."""
     try:
-        con = wh.connect()
+        con = wh.connect(read_only=read_only)
     except Exception:  # noqa: BLE001 - an unreachable warehouse fails later, with its own message
         return None
     try:
@@ -92,11 +92,11 @@ def read(wh: Warehouse) -> dict | None:
         con.close()
 
 
-def _existing(wh: Warehouse, relations: list[list[str]]) -> set[tuple[str, str]]:
+def _existing(wh: Warehouse, relations: list[list[str]], read_only: bool = False) -> set[tuple[str, str]]:
     schemas = sorted({s for s, _ in relations})
     if not schemas:
         return set()
-    con = wh.connect()
+    con = wh.connect(read_only=read_only)
     try:
         cur = con.cursor()
         marks = ", ".join(["?" if wh.target == "duckdb" else "%s"] * len(schemas))
@@ -107,9 +107,9 @@ def _existing(wh: Warehouse, relations: list[list[str]]) -> set[tuple[str, str]]
         con.close()
 
 
-def plan(wh: Warehouse, code: str, versions: dict[str, int], today: str) -> Plan:
+def plan(wh: Warehouse, code: str, versions: dict[str, int], today: str, read_only: bool = False) -> Plan:
     """``versions``: raw table (``<system>.<table>``) -> version, for every source system."""
-    last = read(wh)
+    last = read(wh, read_only)
     if last is None:
         return Plan("no complete build of this warehouse is recorded yet: building everything")
     run = last.get("run_id")
@@ -118,7 +118,7 @@ def plan(wh: Warehouse, code: str, versions: dict[str, int], today: str) -> Plan
                     "build: building everything", last_run=run)
     relations = [r for r in last.get("relations", []) if len(r) == 2]
     try:
-        have = _existing(wh, relations)
+        have = _existing(wh, relations, read_only)
     except Exception:  # noqa: BLE001
         have = set()
     missing = [f"{s}.{t}" for s, t in relations if (s.lower(), t.lower()) not in have]

@@ -44,7 +44,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console=None) -> logging.Logger:
+SUMMARY = LOGGER + ".summary"  # the run's summary: shown on the console even with --quiet
+
+
+def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console=None,
+                  verbosity: str = "normal") -> logging.Logger:
+    """``verbosity`` (the console only; the files follow ``level``): ``quiet`` shows the
+    summary and errors, ``normal`` what ``level`` allows, ``verbose`` everything (DEBUG:
+    every passing check, each node's time)."""
     day = dt.date.today().strftime("%Y%m%d")
     root = logging.getLogger(LOGGER)
     for h in list(root.handlers):
@@ -75,8 +82,10 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     root.addHandler(file_handler("errors", "errors", logging.ERROR))
     # console: progress and results on stdout, errors on stderr (so `2>` and cron mail see them)
     out = logging.StreamHandler(console or sys.stdout)
-    out.setLevel(lvl)
+    out.setLevel(logging.DEBUG if verbosity == "verbose" else lvl)
     out.addFilter(lambda record: record.levelno < logging.ERROR)
+    if verbosity == "quiet":
+        out.addFilter(lambda record: record.name == SUMMARY)
     err = logging.StreamHandler(console or sys.stderr)
     err.setLevel(max(lvl, logging.ERROR))
     for h in (out, err):

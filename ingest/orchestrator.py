@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -185,9 +184,9 @@ def transform_steps(select: str | None, changes: list[str] | None = None) -> lis
         """The phase's selection, or (changed-only) its intersection with each change. The
         intersections use the layer's folder: since the intermediate models moved under it,
         `path:models/<layer>` selects what `+path:models/<layer>` does once the earlier
-        phases are excluded (tests/test_build_plan.py checks it), at a fraction of the
-        selection time per term; seeds never descend from a source (a project change
-        rebuilds them)."""
+        phases are excluded (tests/test_build_plan.py checks it) without expanding the
+        layer's ancestors once per change; seeds never descend from a source (a project
+        change rebuilds them)."""
         if changes is None:
             return terms
         cheap = [t.lstrip("+") for t in terms if t != "resource_type:seed"]
@@ -255,7 +254,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     return ok
 
 
-def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None):
+def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_only: bool = False):
     """What the transform builds (ingest/build_state.py) and the facts its record needs."""
     from ingest import build_state
     from ingest.pipeline import table_versions
@@ -269,7 +268,7 @@ def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None):
     elif full:
         plan = build_state.Plan("--full-refresh: rebuilding everything from the sources")
     else:
-        plan = build_state.plan(wh, code, versions, today)
+        plan = build_state.plan(wh, code, versions, today, read_only)
     return plan, (code, versions, today)
 
 
@@ -355,6 +354,9 @@ def write_metrics(cfg: Config, wh: Warehouse, m: RunMetrics) -> Path:
 
 
 def summary(log, m: RunMetrics, metrics_file: Path) -> None:
+    from ingest.logs import SUMMARY
+
+    log = get_logger(SUMMARY[len("puntafina."):])  # shown on the console with --quiet too
     log.info("\n== Summary ==")
     log.info(f"  status       {m.status.upper()}  ({m.duration_s:.1f} s, peak memory {m.peak_memory_mb:,.0f} MB)")
     log.info(f"  extracted    {m.records_extracted:,} rows" +

@@ -645,15 +645,21 @@ def _describe(exc: BaseException) -> str:
     return first[:500]
 
 
-def table_versions(system: str, cfg: Config, wh: Warehouse) -> dict[str, int]:
-    """Each raw table's version: a counter in the table's dlt state, raised by every slice that
-    changes the raw table (rows loaded, or a reload's truncation) and committed in the same load
-    package as those rows, so it is exact after any crash. The build plan (ingest/build_state.py)
-    rebuilds what reads a table whose version moved since the last complete build."""
+def table_states(system: str, cfg: Config, wh: Warehouse) -> dict[str, dict]:
+    """Each table's committed slice state (its dlt resource state: what a resume uses), read
+    from the system's pipeline without running it."""
     import dlt
 
     p = dlt.pipeline(pipeline_name=f"puntafina_{system}",
                      pipelines_dir=str(cfg.checkpoint_dir / "dlt" / wh.target),
                      destination=wh.dlt_destination(), dataset_name=f"raw_{system}")
     src = p.state.get("sources", {}).get(p.pipeline_name, {})
-    return {name: int(res.get("slices", {}).get("version", 0)) for name, res in src.get("resources", {}).items()}
+    return {name: dict(res.get("slices", {})) for name, res in src.get("resources", {}).items()}
+
+
+def table_versions(system: str, cfg: Config, wh: Warehouse) -> dict[str, int]:
+    """Each raw table's version: a counter in the table's dlt state, raised by every slice that
+    changes the raw table (rows loaded, or a reload's truncation) and committed in the same load
+    package as those rows, so it is exact after any crash. The build plan (ingest/build_state.py)
+    rebuilds what reads a table whose version moved since the last complete build."""
+    return {name: int(s.get("version", 0)) for name, s in table_states(system, cfg, wh).items()}

@@ -53,13 +53,14 @@ class Warehouse:
         return psycopg2.connect(host=c["host"], port=c["port"], user=c["user"], password=c["password"],
                                 dbname=dbname or c["database"], connect_timeout=10)
 
-    def connect(self):
+    def connect(self, read_only: bool = False):
         """A DB-API connection to the warehouse. DuckDB opens with dbt-duckdb's configuration,
-        which may still hold the file in this process after a build."""
+        which may still hold the file in this process after a build. ``read_only``: DuckDB
+        opens the file read-only (it fails while a run writes it)."""
         if self.target == "duckdb":
             import duckdb
 
-            return duckdb.connect(str(self.duckdb_path))
+            return duckdb.connect(str(self.duckdb_path), read_only=read_only)
         con = self.pg_connect()
         con.autocommit = True
         return con

@@ -175,6 +175,16 @@ def test_no_change_builds_and_tests_nothing(built):
     assert built.warehouse_query("select count(*), sum(monto_meta) from dw.fact_metas_ventas") == before
 
 
+def test_status_says_where_the_warehouse_stands(built):
+    proc = built.run("status")
+    out = proc.stdout
+    assert "== Last runs (audit.etl_runs) ==" in out and " run      SUCCESS " in out
+    assert all(f"{system:<12} " in out for system in ("orocommerce", "orocrm", "csv"))
+    assert "table(s) done, 0 resumable" in out and "resumable from chunk" not in out
+    assert "last load 20" in out and "newest update cursor loaded: " in out
+    assert "then, with what is loaded now: nothing changed since the last build" in out, out
+
+
 def test_one_changed_file_rebuilds_what_reads_it(built):
     path = built.tmp / "inputs" / "ventas" / "metas_ventas.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

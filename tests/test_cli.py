@@ -50,7 +50,7 @@ def _assert_one_error_on_stderr(proc: subprocess.CompletedProcess, *needles: str
 
 
 @pytest.mark.parametrize("args, env, needles", [
-    (("status",), {}, ("unknown command 'status'", "run, ingest, validate, setup, populate-csv")),
+    (("statsu",), {}, ("unknown command 'statsu'", "run, ingest, validate, status, setup, populate-csv")),
     (("--target", "postgres", "stauts"), {}, ("unknown command 'stauts'",)),
     (("run",), {"PUNTAFINA_TARGET": "nosuch"}, ("PUNTAFINA_TARGET='nosuch'", "duckdb, postgres")),
     (("run", "--target", "nosuch"), {}, ("invalid choice: 'nosuch'", "'duckdb', 'postgres'")),
@@ -103,3 +103,48 @@ def test_dbt_test_on_an_unbuilt_warehouse_says_what_to_run(tmp_path):
     assert "Traceback" not in out, out
     assert "The warehouse (target duckdb) is not built yet" in out and "python run_etl.py" in out, out
     assert "raw_csv." in out, "the message names what is missing"
+
+
+def test_status_before_anything_was_built(tmp_path):
+    """`status` on a fresh installation: no warehouse yet, no run, nothing loaded; exit 0, read-only."""
+    env = dict(os.environ, PUNTAFINA_DUCKDB_PATH=str(tmp_path / "none.duckdb"), DO_NOT_TRACK="1")
+    cfg = tmp_path / "etl_config.yaml"
+    cfg.write_text(f"recovery: {{checkpoint_dir: {tmp_path / 'cp'}}}\nmonitoring: {{log_dir: {tmp_path / 'logs'}}}\n")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_etl.py"), "status", "--config", str(cfg)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "the warehouse does not exist yet" in proc.stdout and "no run recorded yet" in proc.stdout
+    assert "orocommerce  never loaded" in proc.stdout
+    assert not (tmp_path / "none.duckdb").exists(), "status must not create the warehouse"
+
+
+def test_version():
+    proc = subprocess.run([sys.executable, str(ROOT / "run_etl.py"), "--version"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and re.fullmatch(r"puntafina-etl \S+ \(dbt-core 1\.11\.\S+, .*dlt \S+; Python \S+\)\n",
+                                                 proc.stdout), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("verbosity, shown, hidden", [
+    ("quiet", ["the summary line", "an error"], ["a progress line", "a warning", "a passing check"]),
+    ("normal", ["the summary line", "an error", "a progress line", "a warning"], ["a passing check"]),
+    ("verbose", ["the summary line", "an error", "a progress line", "a warning", "a passing check"], []),
+])
+def test_quiet_and_verbose_console(tmp_path, verbosity, shown, hidden):
+    """--quiet: the summary and errors only; --verbose: DEBUG too; the log file is the same for all."""
+    import io
+
+    from ingest.logs import SUMMARY, get_logger, setup_logging
+
+    console = io.StringIO()
+    log = setup_logging(tmp_path / "logs", "INFO", "text", console=console, verbosity=verbosity)
+    log.info("a progress line")
+    log.debug("a passing check")
+    log.warning("a warning")
+    get_logger(SUMMARY[len("puntafina."):]).info("the summary line")
+    log.error("an error")
+    text = console.getvalue()
+    assert all(s in text for s in shown) and not any(h in text for h in hidden), text
+    etl_log = next((tmp_path / "logs" / "etl").glob("*.log")).read_text()
+    assert all(s in etl_log for s in ("a progress line", "a warning", "the summary line", "an error"))
+    assert "a passing check" not in etl_log  # monitoring.log_level INFO: the file does not follow --verbose

@@ -100,6 +100,14 @@ def _documented_dbt_commands(project):
     undocumented = [n["name"] for n in manifest["nodes"].values()
                     if n["resource_type"] in ("model", "snapshot", "seed") and not n["description"]]
     assert not undocumented, undocumented
+    # every column of every dw model and snapshot, as the warehouse has it, is described
+    missing = [f"{node['metadata']['name']}.{col}" for uid, node in catalog["nodes"].items()
+               if node["metadata"]["schema"] in ("dw", "snapshots")
+               for col in node["columns"]
+               if not manifest["nodes"][uid]["columns"].get(col.lower(), {}).get("description")]
+    assert not missing, missing[:20]
+    overview = manifest["docs"].get("doc.puntafina.__overview__", {}).get("block_contents", "")
+    assert "Bus matrix" in overview and "fact_ventas" in overview, "the docs site needs its overview page"
 
     # the point-in-time check can fail: a customer version whose published range no longer holds its sales
     broken = ("update dw.dim_cliente set valido_desde = cast('2999-01-01 00:00:00' as timestamp) "

@@ -1,0 +1,35 @@
+"""The benchmarks keep working (issue 7: a CI-sized smoke, so they cannot rot).
+
+Nothing here asserts a time: the machines are shared and noisy. Each benchmark runs at a
+tiny size through its real path and must finish, check its own rows and print the figures
+and ratios it exists for; the figures themselves are in benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import ROOT, require_pg
+
+
+def _bench(*args: str, timeout: int = 900) -> str:
+    env = dict(os.environ, DO_NOT_TRACK="1", RUNTIME__DLTHUB_TELEMETRY="false", PYTHONUNBUFFERED="1")
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{args[0]} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def test_run_cost_smoke():
+    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--runs", "full", "no_change")
+    rows = [line.split() for line in out.splitlines() if line.strip().startswith("0.05 ")]
+    assert [r[2] for r in rows] == ["full", "no_change"], out
+    assert all(float(r[3]) > 0 and float(r[4]) > 0 and float(r[5]) > 0 for r in rows), out  # wall, CPU, RSS
+    assert "scale 0.05 duckdb: no-change/full" in out, out
+
+
+def test_el_throughput_smoke():
+    require_pg()
+    out = _bench("benchmarks/el_throughput.py", "--rows", "20000", "--chunk-size", "5000")
+    assert "COPY binary" in out and "run_etl ingest -> duckdb" in out and "run_etl ingest -> postgres" in out, out
+    assert "| NO |" not in out, out
