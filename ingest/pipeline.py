@@ -485,7 +485,47 @@ class Job:
                     f"schema drift: {self.system}.{name}: column(s) {', '.join(missing)} missing in the source "
                     f"({self.reader.where()}); loaded as null")
                 self._relax_not_null(table, [c for c in missing if not table.column(c).nullable])
+            check = self.reader.check_columns(table)
+            for col, declared, found in check.retyped:
+                result.warnings.append(
+                    f"schema drift: {self.system}.{name}: column {col} changed type in the source ({found}; the "
+                    f"catalog reads {declared}): read and cast to {declared}, and a value that does not fit stops "
+                    f"this table with the value named; update ingest/catalog.py if the change is meant")
+        self._report_added_columns(result, ok)
         return ok
+
+    def _report_added_columns(self, result: JobResult, tables: set[str]) -> None:
+        """Columns a source table gained since the last run: a schema-drift warning naming them
+        (they are not loaded: the catalog says what is read; add them there to load them). The
+        columns seen are kept in <checkpoint_dir>/<system>.source_columns.json; the first run
+        records them, and says at INFO how many are not read."""
+        path = self.cfg.checkpoint_dir / f"{self.system}.source_columns.json"
+        try:
+            seen = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            seen = None
+        now = dict(seen or {})
+        for name in sorted(tables):
+            extra = list(self.reader.check_columns(self.tables[name]).extra)
+            before = None if seen is None else seen.get(name)
+            if before is not None:
+                added = [c for c in extra if c not in before]
+                if added:
+                    result.warnings.append(
+                        f"schema drift: {self.system}.{name}: column(s) {', '.join(added)} added in the source "
+                        f"({self.reader.where()}); not loaded (ingest/catalog.py lists what is read: add them "
+                        f"there to load them); nothing downstream changes")
+            elif extra:
+                self.audit.info(f"{self.system}.{name}: {len(extra)} source column(s) the catalog does not read: "
+                                f"{', '.join(extra)}")
+            now[name] = extra
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(now, indent=1, sort_keys=True), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as exc:
+            self.log.debug(f"  could not record the source columns in {path}: {exc}")
 
     def _relax_not_null(self, table, columns: list[str]) -> None:
         """A raw column created NOT NULL (the catalog's declaration) must take the nulls of a column

@@ -115,6 +115,26 @@ class ColumnCheck:
     """What a source table has of the catalog's columns (checked once per table per reader)."""
     table: str
     missing: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()                   # source columns the catalog does not read
+    retyped: tuple[tuple[str, str, str], ...] = ()  # (column, catalog type, source type), other kind
+
+
+def type_family(declared: str) -> str:
+    """The kind of a declared type, the same for PostgreSQL's and SQLite's spellings:
+    integer, number, text, boolean, timestamp, date (else the type itself). A source column
+    whose kind differs from the catalog's has changed type (schema drift, reported)."""
+    t = declared.strip().lower()
+    if t.startswith(("int", "bigint", "smallint", "serial", "bigserial")):
+        return "integer"
+    if t.startswith(("numeric", "decimal", "double", "real", "float")):
+        return "number"
+    if t.startswith(("varchar", "character", "char", "text", "uuid", "json", "clob", "citext")):
+        return "text"
+    if t.startswith("bool"):
+        return "boolean"
+    if t.startswith(("timestamp", "datetime")):
+        return "timestamp"
+    return t
 
 
 class SliceReader:
@@ -131,8 +151,8 @@ class SliceReader:
     def where(self) -> str:
         raise NotImplementedError
 
-    def source_columns(self, table_name: str) -> set[str] | None:
-        """The table's column names (lower case), or None when there is no such table."""
+    def source_columns(self, table_name: str) -> dict[str, str] | None:
+        """The table's columns (lower-case name -> declared type), or None when there is no such table."""
         raise NotImplementedError
 
     def missing_tables(self, tables: list[Table]) -> list[str]:
@@ -153,7 +173,12 @@ class SliceReader:
             raise SourceError(f"{self.where()}: table {table.name} has no column {', '.join(keys)} ({role}): "
                               f"it cannot be read incrementally or merged; restore the column or fix the catalog",
                               transient=False)
-        check = ColumnCheck(table.name, missing)
+        names = {c.lower() for c in table.column_names}
+        extra = tuple(sorted(c for c in have if c not in names))
+        retyped = tuple((c.name, c.type, have[c.name.lower()]) for c in table.columns
+                        if c.name not in missing and have[c.name.lower()]
+                        and type_family(c.type) != type_family(have[c.name.lower()]))
+        check = ColumnCheck(table.name, missing, extra, retyped)
         self._checked[table.name] = check
         if missing:
             self.drift[table.name] = missing
@@ -196,7 +221,7 @@ class SqliteReader(SliceReader):
     def source_columns(self, table_name: str) -> set[str] | None:
         con = self._connect()
         try:
-            rows = con.execute("select name from pragma_table_info(?)", (table_name,)).fetchall()
+            rows = con.execute("select name, type from pragma_table_info(?)", (table_name,)).fetchall()
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "interrupted" in str(exc):  # worth retrying, like a slow read
                 raise SourceError(f"reading the columns of {table_name} from {self.path} exceeded batch.timeout "
@@ -206,7 +231,7 @@ class SqliteReader(SliceReader):
             raise SourceError(f"SQLite source {self.path} cannot be read: {exc}", transient=False) from None
         finally:
             con.close()
-        return {r[0].lower() for r in rows} if rows else None
+        return {r[0].lower(): (r[1] or "").lower() for r in rows} if rows else None
 
     def _connect(self) -> sqlite3.Connection:
         if not self.path.is_file():
@@ -290,7 +315,7 @@ class PostgresReader(SliceReader):
 
     def __init__(self, url: str, timeout: float):
         super().__init__()
-        self._columns: dict[str, set[str]] | None = None
+        self._columns: dict[str, dict[str, str]] | None = None
         self.url = url
         self.timeout = float(timeout)
         parts = urlsplit(url.replace("postgresql+psycopg2://", "postgresql://", 1))
@@ -316,7 +341,7 @@ class PostgresReader(SliceReader):
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
 
-    def source_columns(self, table_name: str) -> set[str] | None:
+    def source_columns(self, table_name: str) -> dict[str, str] | None:
         if self._columns is None:  # one catalog query per reader (per run) for every table
             import psycopg2
 
@@ -330,14 +355,14 @@ class PostgresReader(SliceReader):
                 with con.cursor() as cur:
                     cur.execute("select current_schemas(false)")
                     path = list(cur.fetchone()[0])
-                    cur.execute("select table_schema, table_name, column_name from information_schema.columns "
+                    cur.execute("select table_schema, table_name, column_name, data_type from information_schema.columns "
                                 "where table_schema = any(%s)", (path,))
-                    found: dict[tuple[str, str], set[str]] = {}
-                    for schema, tname, cname in cur.fetchall():
-                        found.setdefault((schema, tname.lower()), set()).add(cname.lower())
+                    found: dict[tuple[str, str], dict[str, str]] = {}
+                    for schema, tname, cname, dtype in cur.fetchall():
+                        found.setdefault((schema, tname.lower()), {})[cname.lower()] = (dtype or "").lower()
             finally:
                 con.close()
-            cols: dict[str, set[str]] = {}
+            cols: dict[str, dict[str, str]] = {}
             for schema in reversed(path):  # an unqualified name resolves to the first schema on search_path
                 cols.update({t: c for (s, t), c in found.items() if s == schema})
             self._columns = cols

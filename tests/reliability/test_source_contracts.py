@@ -82,6 +82,15 @@ def test_sqlite_reader_reads_a_dropped_column_as_a_typed_null(small_sqlite, tmp_
     assert data.column("name").null_count == 0  # the columns that are there are read as before
 
 
+def test_sqlite_reader_reports_a_column_added_and_no_type_change_on_the_demo(small_sqlite, tmp_path):
+    path = _copy_commerce(small_sqlite, tmp_path)
+    with sqlite3.connect(path) as con:
+        con.execute("alter table oro_product add column nueva_columna text")
+    check = SqliteReader(path, 10).check_columns(PRODUCT)
+    assert check.extra == ("nueva_columna",) and check.missing == ()
+    assert check.retyped == (), "the demo declares the catalog's own types: no kind differs"
+
+
 def test_postgres_reader_reads_a_dropped_column_as_a_typed_null(tmp_path):
     require_pg()
     proj = EtlProject(tmp_path, "postgres")
@@ -89,7 +98,9 @@ def test_postgres_reader_reads_a_dropped_column_as_a_typed_null(tmp_path):
         proj.generate(scale=0.1)
         db = proj.urls["orocommerce"].rsplit("/", 1)[1]
         pg_admin("alter table oro_product drop column name_uppercase; "
-                 "alter table oro_product drop column is_featured", dbname=db)
+                 "alter table oro_product drop column is_featured; "
+                 "alter table oro_product alter column is_new_arrival type varchar(5) using is_new_arrival::text; "
+                 "alter table oro_product add column nueva_columna text", dbname=db)
         reader = PostgresReader(proj.urls["orocommerce"], 10)
         data = reader.read(PRODUCT, None, 10_000)
         assert data.num_rows > 0
@@ -97,6 +108,11 @@ def test_postgres_reader_reads_a_dropped_column_as_a_typed_null(tmp_path):
         assert data.column("is_featured").type == pa.bool_()
         assert data.column("is_featured").null_count == data.num_rows
         assert reader.drift == {"oro_product": ("name_uppercase", "is_featured")}
+        # a type change is reported (and the values still read, cast to the catalog's type); an added column too
+        check = reader.check_columns(PRODUCT)
+        assert check.retyped == (("is_new_arrival", "boolean", "character varying"),)
+        assert data.column("is_new_arrival").type == pa.bool_() and data.column("is_new_arrival").null_count == 0
+        assert check.extra == ("nueva_columna",)
         with pytest.raises(SourceError) as err:  # a table that is not there is named, not retried
             reader.check_columns(catalog.Table("oro_missing", "orocommerce", PRODUCT.columns, ("id",)))
         assert "oro_missing" in str(err.value) and not err.value.transient
@@ -285,8 +301,9 @@ def faulty_run(tmp_path_factory):
     line_id = con.execute("select min(id) from oro_order_line_item where product_id is not null").fetchone()[0]
     product_id = con.execute("select min(id) from oro_product").fetchone()[0]
     stamp = "2026-11-30 12:00:00"
-    # (a) a NOT NULL text column dropped from the source
+    # (a) a NOT NULL text column dropped from the source, and a column added to it
     con.execute("alter table oro_product drop column name_uppercase")
+    con.execute("alter table oro_product add column nueva_columna text")
     # (d) a null primary key
     _without_primary_key(con, "oro_customer_group")
     con.execute("insert into oro_customer_group (id, name, user_owner_id, organization_id) "
@@ -295,8 +312,10 @@ def faulty_run(tmp_path_factory):
     con.execute("update oro_order set serialized_data = ?, updated_at = ? where id = ?", (BAD_JSON, stamp, order_id))
     _insert_like(con, "oro_product", product_id, id=990001, sku="FUTURO-1", sku_uppercase="FUTURO-1",
                  updated_at=FUTURE_TS)
-    # (d) an orphan foreign key: a line item's product that no table has
-    con.execute("update oro_order_line_item set product_id = 987654, updated_at = ? where id = ?", (stamp, line_id))
+    # (d) an orphan foreign key: a line item's product that no table has, with a SKU nobody knows (a
+    # known SKU would take that SKU's member instead: one SKU, one member)
+    con.execute("update oro_order_line_item set product_id = 987654, product_sku = 'SIN-CATALOGO-1', updated_at = ? "
+                "where id = ?", (stamp, line_id))
     con.commit()
     con.close()
     proc = proj.run("run", expect=None, timeout=900)
@@ -309,6 +328,8 @@ def test_faulty_sources_run_goes_on_with_warnings(faulty_run):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     out = proc.stdout
     assert "WARNING schema drift: orocommerce.oro_product: column(s) name_uppercase missing" in out
+    assert "WARNING schema drift: orocommerce.oro_product: column(s) nueva_columna added in the source" in out
+    assert "changed type" not in out
     assert "quarantine: orocommerce.oro_customer_group: 1 clave primaria nula" in out
     assert "quarantine: orocommerce.oro_order: 1 json invalido" in out
     assert "quarantine: orocommerce.oro_product: 1 cursor en el futuro" in out
