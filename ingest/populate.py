@@ -2,10 +2,14 @@
 
 Reads the file in a streaming pass, fills empty cells by ``population_rules`` (column
 defaults, default dates, ``AUTO_`` ids for an empty key in the first column), and for the
-order status catalogue adds the statuses Oro knows but the file lacks (read from the
-OroCommerce source's ``oro_enum_option``). Writes ``<name>.poblado.csv`` beside the input
-and a report ``reports/validation/populate_<name>.json`` shaped like every validation
-report: ``{source, original_rows, final_rows, rows_added, validations, populations}``.
+order status catalogue fills what Oro knows of each status (an empty ``nombre``,
+``descripcion``, ``es_final`` or ``orden``, from the OroCommerce source's
+``oro_enum_option``) and adds the statuses Oro knows but the file lacks. Writes
+``<name>_completo.csv`` beside the input (the input is never touched) and a report
+``reports/validation/populate_<name>.json`` shaped like every validation report:
+``{source, original_rows, final_rows, rows_added, validations, populations}``, each
+validation with its status (passed | fixed | failed) and the populations with
+``fields_populated`` (``"descripcion: 1 valores"``).
 """
 from __future__ import annotations
 
@@ -42,17 +46,27 @@ def _oro_statuses(cfg: Config) -> list[tuple[str, str, int]]:
     return [(r["internal_id"], r["name"], r["priority"]) for r in rows]
 
 
+def _per_column(counts: dict[tuple[str, str], int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for (col, rule), n in counts.items():
+        if rule != "fila_desde_oro":  # whole rows added, not cells filled
+            out[col] = out.get(col, 0) + n
+    return out
+
+
 def populate_csv(path: Path, cfg: Config) -> tuple[Path, Path]:
     path = path if path.is_absolute() else cfg.root / path
     if not path.is_file():
         raise PopulateError(f"{path} does not exist.")
     rules = cfg["population_rules"]
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    out = path.with_name(path.stem + ".poblado.csv")
+    out = path.with_name(path.stem + "_completo.csv")
     counts: dict[tuple[str, str], int] = {}
     validations = {"lineas_mal_formadas": 0, "claves_vacias": 0}
     original = final = 0
     seen_keys: set[str] = set()
+    statuses = _oro_statuses(cfg) if path.name == "estados_orden.csv" else []
+    oro = {internal_id: (label, priority) for internal_id, label, priority in statuses}
     with path.open(newline="", encoding="utf-8-sig") as src, out.open("w", newline="", encoding="utf-8") as dst:
         reader = csv.reader(src)
         header = next(reader, None)
@@ -78,6 +92,15 @@ def populate_csv(path: Path, cfg: Config) -> tuple[Path, Path]:
                 if col in rec and not rec[col].strip():
                     rec[col] = now
                     counts[(col, "fecha_por_defecto")] = counts.get((col, "fecha_por_defecto"), 0) + 1
+            known = oro.get(rec[key].strip())
+            if known is not None:  # an Oro status: what Oro says fills the empty cells
+                label, priority = known
+                filled = {"nombre": label, "descripcion": f"{label} (completado desde Oro)",
+                          "es_final": str(rec[key].strip() in FINAL_STATUSES).lower(), "orden": str(priority)}
+                for col, val in filled.items():
+                    if col in rec and not rec[col].strip():
+                        rec[col] = val
+                        counts[(col, "valor_desde_oro")] = counts.get((col, "valor_desde_oro"), 0) + 1
             if not rec[key].strip():
                 validations["claves_vacias"] += 1
                 rec[key] = f"{rules['generated_ids']['prefix']}{path.stem.upper()}_{n}"
@@ -87,7 +110,7 @@ def populate_csv(path: Path, cfg: Config) -> tuple[Path, Path]:
             final += 1
         added = 0
         if path.name == "estados_orden.csv" and {"codigo", "nombre", "es_final", "orden"} <= set(header):
-            for internal_id, label, priority in _oro_statuses(cfg):
+            for internal_id, label, priority in statuses:
                 if internal_id in seen_keys:
                     continue
                 rec = {h: "" for h in header}
@@ -108,8 +131,11 @@ def populate_csv(path: Path, cfg: Config) -> tuple[Path, Path]:
         "original_rows": original,
         "final_rows": final,
         "rows_added": final - original,
-        "validations": [{"check": k, "failed_rows": v} for k, v in validations.items()],
+        "validations": [{"check": k, "failed_rows": v,
+                         "status": "passed" if not v else "fixed" if k == "claves_vacias" else "failed"}
+                        for k, v in validations.items()],
         "populations": [{"column": c, "rule": r, "filled": v} for (c, r), v in sorted(counts.items())],
+        "fields_populated": [f"{c}: {n} valores" for c, n in sorted(_per_column(counts).items())],
     }
     report.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
     return out, report

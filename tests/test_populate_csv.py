@@ -14,9 +14,12 @@ def test_populate_estados_orden_from_oro(duck_project):
     with src.open("a", encoding="utf-8") as fh:
         fh.write(",En espera,,false,9\n")  # a row with no codigo: gets a generated id
     before = list(csv.DictReader(src.open(encoding="utf-8")))
+    empty_description = [r["codigo"] for r in before if r["codigo"] and not r["descripcion"]]
+    assert empty_description, "the demo leaves one status without a description"
+    original = src.read_bytes()
     out = p.run("populate-csv", str(src)).stdout
-    result = p.tmp / "inputs" / "ventas" / "estados_orden.poblado.csv"
-    assert result.exists() and "estados_orden.poblado.csv" in out
+    result = p.tmp / "inputs" / "ventas" / "estados_orden_completo.csv"
+    assert result.exists() and "estados_orden_completo.csv" in out
     rows = list(csv.DictReader(result.open(encoding="utf-8")))
     codes = {r["codigo"] for r in rows}
     assert set(missing) <= codes
@@ -25,6 +28,8 @@ def test_populate_estados_orden_from_oro(duck_project):
     for r in rows:
         if r["codigo"] in missing:
             assert r["nombre"] and r["es_final"] in ("true", "false")
+        if r["codigo"] in empty_description:  # every column the rules can fill is filled
+            assert r["descripcion"].endswith("(completado desde Oro)"), r
     report = json.loads((p.tmp / "reports" / "validation" / "populate_estados_orden.json").read_text())
     assert report["original_rows"] == len(before)
     assert report["final_rows"] == len(rows)
@@ -32,7 +37,11 @@ def test_populate_estados_orden_from_oro(duck_project):
     pops = {(x["column"], x["rule"]): x["filled"] for x in report["populations"]}
     assert pops[("codigo", "fila_desde_oro")] == len(missing)
     assert pops[("codigo", "id_generado")] == 1
-    assert src.read_text(encoding="utf-8").count("\n") == len(before) + 1, "the input is never modified"
+    assert pops[("descripcion", "valor_desde_oro")] == len(empty_description)
+    assert f"descripcion: {len(empty_description)} valores" in report["fields_populated"]
+    assert {v["check"]: v["status"] for v in report["validations"]} == {
+        "lineas_mal_formadas": "passed", "claves_vacias": "fixed"}
+    assert src.read_bytes() == original, "the input is never modified"
 
 
 def test_populate_missing_file_is_a_clear_error(duck_project):
