@@ -217,6 +217,9 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
 
     t0, cpu0 = time.monotonic(), psutil.Process().cpu_times()
     metrics = orch.new_metrics("ingest" if extract_only else "run", args.target)
+    from ingest.logs import set_context
+
+    set_context(run_id=metrics.run_id)  # on every JSON log line from here on
     log.info(f"PuntaFina ETL  run {metrics.run_id}  target {args.target}: {wh.describe()}"
              + ("  [full refresh]" if full else ""))
     try:

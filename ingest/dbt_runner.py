@@ -66,16 +66,18 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         secs = data.run_result.execution_time
         msg = data.run_result.message or ""
         line = f"    {mark:<5} {rtype:<9} {name}  ({secs:.1f} s)"
+        data = {"data": {"node": name, "resource_type": str(rtype), "status": str(status),
+                         "duration_s": round(float(secs or 0), 3)}}
         if status in ("error", "fail"):
             out.failures.append(f"{rtype} {name}: {msg}")
-            log.error(line + (f"  {msg}" if msg else ""))
+            log.error(line + (f"  {msg}" if msg else ""), extra=data)
         elif status == "warn":
             out.warnings.append(f"{rtype} {name}: {msg}")
-            log.warning(line + (f"  {msg}" if msg else ""))
+            log.warning(line + (f"  {msg}" if msg else ""), extra=data)
         elif rtype in ("test", "unit_test") or quiet_nodes:
-            log.debug(line)  # passing tests: in the log file at DEBUG, counted in the summary
+            log.debug(line, extra=data)  # passing tests: in the log file at DEBUG, counted in the summary
         else:
-            log.info(line)
+            log.info(line, extra=data)
 
     # unit tests are development checks (run by the test suite with `dbt test`), not part of a load
     common = ["--project-dir", str(root), "--profiles-dir", str(root), "--target", target,

@@ -30,17 +30,30 @@ class _Redact(logging.Filter):
         return True
 
 
+_CONTEXT: dict = {}  # run_id and phase of the work in progress, on every JSON line
+
+
+def set_context(**values) -> None:
+    """What every JSON log line carries from now on (``run_id``, ``phase``)."""
+    _CONTEXT.update(values)
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line: ts, level, logger, the run's context (run_id, phase), the
+    message without the console's padding, and the record's fields (``extra={"data": {...}}``:
+    table, rows, chunk, duration_s, node, status) at the top level, for log tools to query."""
+
     def format(self, record: logging.LogRecord) -> str:
         doc = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            **_CONTEXT,
+            "message": " ".join(record.getMessage().split()),
         }
         extra = getattr(record, "data", None)
         if extra:
-            doc["data"] = extra
+            doc.update(extra)
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 

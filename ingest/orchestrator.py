@@ -52,6 +52,9 @@ class RunMetrics:
 
 
 def _phase(log, n: int, total: int, title: str) -> None:
+    from ingest.logs import set_context
+
+    set_context(phase=title)
     log.info(f"\n== {n}/{total} {title} ==")
 
 
@@ -125,7 +128,9 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
             for name, prog in result.tables.items():
                 if prog.rows and printed.get(name) != prog.rows:
                     printed[name] = prog.rows
-                    log.info(f"    {name:<34} chunk {prog.cycle_chunk:>4}: {prog.total_rows:>12,} rows")
+                    log.info(f"    {name:<34} chunk {prog.cycle_chunk:>4}: {prog.total_rows:>12,} rows",
+                             extra={"data": {"table": f"raw_{system}.{name}", "rows": prog.total_rows,
+                                             "chunk": prog.cycle_chunk}})
         try:
             job = Job(system, cfg, wh)
             res = job.run(full=full, resume=cfg.raw["recovery"]["resume_on_failure"], on_round=on_round)
@@ -157,7 +162,8 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
                  f"({len(unchanged)} unchanged), {res.rounds} round(s), {res.seconds:.1f} s"
                  + (f", {res.retries} retry(ies)" if res.retries else "")
                  + (f", {rejected:,} malformed line(s) kept in _rechazo" if rejected else "")
-                 + (f", {quarantined:,} source row(s) quarantined" if quarantined else ""))
+                 + (f", {quarantined:,} source row(s) quarantined" if quarantined else ""),
+                 extra={"data": {"source": system, "rows": res.rows, "duration_s": round(res.seconds, 2)}})
         metrics.records_extracted += res.rows
         metrics.records_rejected += rejected
         metrics.tables.update({f"raw_{system}.{n}": p.rows for n, p in res.tables.items()})

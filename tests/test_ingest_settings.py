@@ -137,6 +137,15 @@ def test_json_logs_and_log_files(small):
     records = [json.loads(line) for line in audit[0].read_text().splitlines()]
     assert any("orocrm_sales_opportunity" in r["message"] for r in records)
     assert all({"ts", "level", "message"} <= set(r) for r in records)
+    # the ETL log: fields, not the console's padded text
+    lines = [json.loads(line) for line in etl[0].read_text().splitlines()]
+    run_id = json.loads(sorted((small.tmp / "reports" / "runs").glob("*.json"))[-1].read_text())["run_id"]
+    chunks = [r for r in lines if r.get("table") == "raw_orocrm.orocrm_sales_opportunity"]
+    assert chunks and all({"run_id", "phase", "table", "rows", "chunk", "level"} <= set(r) for r in chunks), chunks
+    assert chunks[-1]["run_id"] == run_id and chunks[-1]["phase"].startswith("Extract") and chunks[-1]["rows"] > 0
+    assert "  " not in chunks[-1]["message"]
+    done = [r for r in lines if r.get("source") == "orocrm" and "duration_s" in r]
+    assert done and done[-1]["rows"] > 0
 
 
 def test_strategy_full_reloads_all(small):
