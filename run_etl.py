@@ -6,6 +6,7 @@
     python run_etl.py ingest               # extract only (raw_* schemas)
     python run_etl.py validate             # checks only: staging views and tests, nothing into dw
     python run_etl.py status               # last runs, checkpoints, freshness, what the next run would do
+    python run_etl.py reset [JOB]          # the next run reloads a job (orocommerce, orocrm, csv) or all from scratch
     python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
     python run_etl.py populate-csv data/inputs/ventas/estados_orden.csv
 
@@ -25,7 +26,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
-COMMANDS = ("run", "ingest", "validate", "status", "setup", "populate-csv")
+COMMANDS = ("run", "ingest", "validate", "status", "reset", "setup", "populate-csv")
 TARGETS = ("duckdb", "postgres")
 EXIT_BUSY = 3  # another run holds the warehouse: nothing was done
 # options of the top-level parser that take a value (the value is not a command)
@@ -96,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to validate (default: sources and staging)")
     sub.add_parser("status", help="last runs, checkpointed jobs, freshness and what the next run would do "
                                   "(read-only)", parents=[common])
+    sp = sub.add_parser("reset", help="the next run reloads JOB (or every job) from scratch", parents=[common])
+    sp.add_argument("job", nargs="?", choices=("orocommerce", "orocrm", "csv"), help="the job (default: all)")
     sp = sub.add_parser("setup", help="create the warehouse and its schemas; --demo generates demo sources",
                         parents=[common])
     sp.add_argument("--demo", action="store_true", help="generate the demo OroCommerce/OroCRM sources and CSV inputs")
@@ -386,6 +389,28 @@ def cmd_status(args, cfg, log) -> int:
     return report(cfg, Warehouse(args.target, ROOT), log)
 
 
+def cmd_reset(args, cfg, log) -> int:
+    """Ask for a job's (or every job's) reload from scratch: its next run truncates and reloads
+    every table, forgetting the cursor positions and CSV offsets, and the build that follows
+    rebuilds what reads them. Nothing is deleted now; taken under the run lock, so a run in
+    progress is never changed under its feet."""
+    from ingest.pipeline import reset_marker
+    from ingest.warehouse import Warehouse
+
+    wh = Warehouse(args.target, ROOT)
+    lock, rc = _take_run_lock(wh, cfg, log, "reset")
+    if lock is None:
+        return rc
+    with lock:
+        jobs = [args.job] if args.job else ["orocommerce", "orocrm", "csv"]
+        for job in jobs:
+            marker = reset_marker(cfg, job)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(time.strftime("%Y-%m-%dT%H:%M:%S") + "\n", encoding="utf-8")
+            log.info(f"reset {job}: its next run reloads every table from scratch ({marker})")
+    return 0
+
+
 def cmd_populate_csv(args, cfg, log) -> int:
     from ingest.populate import PopulateError, populate_csv
 
@@ -398,7 +423,7 @@ def cmd_populate_csv(args, cfg, log) -> int:
 
 
 COMMAND_FUNCS = {"run": cmd_run, "ingest": cmd_ingest, "validate": cmd_validate, "status": cmd_status,
-                 "setup": cmd_setup, "populate-csv": cmd_populate_csv}
+                 "reset": cmd_reset, "setup": cmd_setup, "populate-csv": cmd_populate_csv}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -373,7 +373,12 @@ class Job:
         result = JobResult(self.system)
         started = time.monotonic()
         self._finish_pending(resume)
+        reset = reset_marker(self.cfg, self.system)
+        if reset.exists() and not full:
+            self.log.info(f"  {self.system}: reset requested (`run_etl.py reset`): every table is reloaded from scratch")
+            full = True
         states = self._table_states()
+        self._write_checkpoint(states, result)  # the file always shows the real resume state, also after a kill
         keep = self._csv_precheck(states, full) if self.system == "csv" else set()
         plans: dict[str, Plan] = {}
         readable = self._check_tables(result)
@@ -429,6 +434,9 @@ class Job:
             if on_round:
                 on_round(result)
             self._memory_guard()
+        if reset.exists() and not result.errors:
+            reset.unlink()  # done: every table of the job was reloaded
+            self._write_checkpoint(self._table_states(), result)
         result.seconds = time.monotonic() - started
         result.versions = {name: s.get("version", 0) for name, s in self._table_states().items()}
         result.input_errors = list(self._csv_errors)
@@ -626,11 +634,24 @@ class Job:
             return
         path = self.cfg.checkpoint_dir / f"{self.system}.checkpoint"
         path.parent.mkdir(parents=True, exist_ok=True)
+        def failed(name: str, s: dict) -> int:  # rejected CSV lines, quarantined source rows (this run)
+            return int(s.get("rejected", 0)) + sum(self.quarantined.get(name, {}).values())
+
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
         doc = {
-            "job": self.system,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            # the old system's documented fields, for the job and for each table
+            "job_name": self.system,
+            "chunk_id": sum(int(s.get("chunk", 0)) for s in states.values()),
+            "timestamp": stamp,
+            "total_processed": sum(int(s.get("rows", 0)) for s in states.values()),
+            "total_failed": sum(failed(n, s) for n, s in states.items()),
+            "status": "done" if all(s.get("done") for s in states.values()) else "resumable",
+            "reset_requested": reset_marker(self.cfg, self.system).exists(),
             "warehouse": self.wh.target,
-            "tables": {name: {k: v for k, v in s.items() if k != "files"} | (
+            "tables": {name: {"job_name": f"{self.system}.{name}", "chunk_id": int(s.get("chunk", 0)),
+                              "timestamp": s.get("started", stamp), "total_processed": int(s.get("rows", 0)),
+                              "total_failed": failed(name, s), "status": "done" if s.get("done") else "resumable"}
+                       | {k: v for k, v in s.items() if k != "files"} | (
                 {"files": {f: {"line": d["line"], "offset": d["offset"]} | (
                     {"unterminated_last_line": True} if d.get("open") else {}) for f, d in s["files"].items()}}
                 if "files" in s else {}) for name, s in sorted(states.items())},
@@ -703,3 +724,9 @@ def table_versions(system: str, cfg: Config, wh: Warehouse) -> dict[str, int]:
     package as those rows, so it is exact after any crash. The build plan (ingest/build_state.py)
     rebuilds what reads a table whose version moved since the last complete build."""
     return {name: int(s.get("version", 0)) for name, s in table_states(system, cfg, wh).items()}
+
+
+def reset_marker(cfg: Config, system: str) -> Path:
+    """``run_etl.py reset <job>`` leaves this file; the job's next run reloads every table from
+    scratch (as ``--full-refresh`` would, for that job alone) and removes it when done."""
+    return cfg.checkpoint_dir / f"{system}.reset"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ingest.config import Config
-from ingest.pipeline import table_states
+from ingest.pipeline import reset_marker, table_states
 from ingest.warehouse import Warehouse
 
 SYSTEMS = ("orocommerce", "orocrm", "csv")
@@ -92,6 +92,8 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         rows_total = sum(int(s.get("rows", 0)) for s in states.values())
         log.info(f"  {system:<12} {len(done)} table(s) done, {len(pending)} resumable; {rows_total:,} rows in the "
                  f"current cycles")
+        if reset_marker(cfg, system).exists():
+            log.info(f"    reset requested (`run_etl.py reset`): the next run reloads every {system} table from scratch")
         for name, s in sorted(pending.items()):
             resumable.append(f"{system}.{name}")
             log.info(f"    {name:<34} resumable from chunk {int(s.get('chunk', 0)) + 1} "

@@ -50,7 +50,7 @@ def _assert_one_error_on_stderr(proc: subprocess.CompletedProcess, *needles: str
 
 
 @pytest.mark.parametrize("args, env, needles", [
-    (("statsu",), {}, ("unknown command 'statsu'", "run, ingest, validate, status, setup, populate-csv")),
+    (("statsu",), {}, ("unknown command 'statsu'", "run, ingest, validate, status, reset, setup, populate-csv")),
     (("--target", "postgres", "stauts"), {}, ("unknown command 'stauts'",)),
     (("run",), {"PUNTAFINA_TARGET": "nosuch"}, ("PUNTAFINA_TARGET='nosuch'", "duckdb, postgres")),
     (("run", "--target", "nosuch"), {}, ("invalid choice: 'nosuch'", "'duckdb', 'postgres'")),

@@ -197,3 +197,38 @@ def test_csv_malformed_lines_are_kept_and_structure_errors_are_clear(small):
     out = proc.stdout + proc.stderr
     assert "sucursales.csv" in out and "tipo, ciudad, departamento" in out and "Traceback" not in out
     assert small.warehouse_query("select count(*) from raw_csv.sucursales") == before
+
+
+def test_checkpoints_read_like_the_old_system_and_reset_reloads_a_job(small):
+    """data/checkpoints/<job>.checkpoint: job_name, chunk_id, timestamp, total_processed,
+    total_failed (for the job and each table) beside the detail a resume uses; `run_etl.py
+    reset JOB` makes the job's next run reload every table from scratch, without duplicates."""
+    small.run("ingest", "--sources", "orocrm")
+    path = small.tmp / "checkpoints" / "orocrm.checkpoint"
+    doc = json.loads(path.read_text())
+    assert {"job_name", "chunk_id", "timestamp", "total_processed", "total_failed", "status"} <= set(doc)
+    sources = small.source_counts("orocrm")
+    assert doc["job_name"] == "orocrm" and doc["status"] == "done" and doc["total_failed"] == 0
+    assert doc["total_processed"] == sum(n for n, _ in sources.values())
+    table = doc["tables"]["orocrm_sales_opportunity"]
+    assert table["job_name"] == "orocrm.orocrm_sales_opportunity" and table["chunk_id"] >= 1
+    assert table["total_processed"] == sources["raw_orocrm.orocrm_sales_opportunity"][0]
+    assert "after" in table, "the resume detail stays"
+
+    def extracted() -> int:
+        runs = sorted((small.tmp / "reports" / "runs").glob("*.json"), key=lambda q: q.stat().st_mtime)
+        return json.loads(runs[-1].read_text())["records_extracted"]
+
+    small.run("ingest", "--sources", "orocrm")
+    assert extracted() == 0, "nothing changed: nothing is reloaded"
+    out = small.run("reset", "orocrm").stdout
+    assert "reset orocrm: its next run reloads every table from scratch" in out
+    assert (small.tmp / "checkpoints" / "orocrm.reset").exists()
+    assert not (small.tmp / "checkpoints" / "orocommerce.reset").exists()
+    assert "reset requested" in small.run("status").stdout
+    out = small.run("ingest", "--sources", "orocrm").stdout
+    assert "reset requested" in out
+    assert extracted() == sum(n for n, _ in sources.values())
+    assert small.raw_counts("orocrm") == sources, "a reload never duplicates"
+    assert not (small.tmp / "checkpoints" / "orocrm.reset").exists(), "the request is done"
+    assert json.loads(path.read_text())["reset_requested"] is False
