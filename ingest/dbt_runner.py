@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,8 @@ class DbtResult:
 
 
 _MANIFESTS: dict[tuple, object] = {}
+# a progress line (nodes done / total, time left) at most this often while dbt builds
+PROGRESS_EVERY_S = float(os.environ.get("PUNTAFINA_PROGRESS_EVERY_S", "5"))
 
 
 def _manifest(common: list[str]):
@@ -53,10 +56,22 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
 
     log = get_logger("dbt")
     out = DbtResult(ok=True)
+    progress = {"total": 0, "done": 0, "t0": time.monotonic(), "shown": time.monotonic()}
 
     def on_event(event) -> None:
+        if event.info.name == "LogStartLine":  # "12 of 417 START …": the invocation's node count
+            progress["total"] = max(progress["total"], int(getattr(event.data, "total", 0) or 0))
+            return
         if event.info.name != "NodeFinished":
             return
+        progress["done"] += 1
+        now = time.monotonic()
+        done, total = progress["done"], progress["total"]
+        if total and done < total and now - progress["shown"] >= PROGRESS_EVERY_S:
+            progress["shown"] = now
+            left = (now - progress["t0"]) / done * (total - done)
+            log.info(f"    … {done}/{total} nodes done, about {left:.0f} s left",
+                     extra={"data": {"nodes_done": done, "nodes_total": total, "eta_s": round(left, 1)}})
         data = event.data
         info = data.node_info
         status = data.run_result.status

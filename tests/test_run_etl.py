@@ -9,7 +9,9 @@ def test_full_run_then_the_documented_dbt_commands(project):
     project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
     project.generate(scale=0.1)
     project.write_config(batch={"max_workers": 1})  # one source of truth: dbt's threads follow it
+    project.env["PUNTAFINA_PROGRESS_EVERY_S"] = "0.2"  # progress lines at once, not every 5 s
     out = project.run("run").stdout
+    assert re.search(r"… \d+/\d+ nodes done, about \d+ s left", out), "long dbt phases show their progress"
     for phase in ("1/5 Extract", "2/5 Validate and populate", "3/5 Dimensions", "4/5 Facts", "5/5 Final checks",
                   "Summary"):
         assert phase in out, out
