@@ -260,13 +260,16 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     return ok
 
 
-def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_only: bool = False):
-    """What the transform builds (ingest/build_state.py) and the facts its record needs."""
+def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_only: bool = False,
+               versions: dict[str, int] | None = None):
+    """What the transform builds (ingest/build_state.py) and the facts its record needs.
+    ``versions`` (raw table -> version): when the caller has read the dlt states already."""
     from ingest import build_state
     from ingest.pipeline import table_versions
 
-    versions = {f"{system}.{t}": v for system in ("orocommerce", "orocrm", "csv")
-                for t, v in sorted(table_versions(system, cfg, wh).items())}
+    if versions is None:
+        versions = {f"{system}.{t}": v for system in ("orocommerce", "orocrm", "csv")
+                    for t, v in sorted(table_versions(system, cfg, wh).items())}
     code = build_state.code_fingerprint(cfg.root, cfg.dbt_vars(), wh.target)
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     if select:

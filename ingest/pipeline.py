@@ -157,18 +157,10 @@ class Job:
 
     # -- dlt plumbing
     def _pipeline(self):
-        import dlt
-
-        return dlt.pipeline(
-            pipeline_name=f"puntafina_{self.system}",
-            pipelines_dir=str(self.cfg.checkpoint_dir / "dlt" / self.wh.target),
-            destination=self.wh.dlt_destination(self.budget.dlt_duckdb_config()),
-            dataset_name=f"raw_{self.system}",
-        )
+        return dlt_pipeline(self.system, self.cfg, self.wh, self.budget.dlt_duckdb_config())
 
     def _table_states(self) -> dict[str, dict]:
-        src = self.pipeline.state.get("sources", {}).get(self.pipeline.pipeline_name, {})
-        return {name: dict(res.get("slices", {})) for name, res in src.get("resources", {}).items()}
+        return _slice_states(self.pipeline)
 
     def _resource(self, plan: Plan):
         import dlt
@@ -706,16 +698,24 @@ def _describe(exc: BaseException) -> str:
     return first[:500]
 
 
+def dlt_pipeline(system: str, cfg: Config, wh: Warehouse, duckdb_config: dict | None = None):
+    """The dlt pipeline of one source system (its state lives under the checkpoint folder, per target)."""
+    import dlt
+
+    return dlt.pipeline(pipeline_name=f"puntafina_{system}",
+                        pipelines_dir=str(cfg.checkpoint_dir / "dlt" / wh.target),
+                        destination=wh.dlt_destination(duckdb_config), dataset_name=f"raw_{system}")
+
+
+def _slice_states(pipeline) -> dict[str, dict]:
+    src = pipeline.state.get("sources", {}).get(pipeline.pipeline_name, {})
+    return {name: dict(res.get("slices", {})) for name, res in src.get("resources", {}).items()}
+
+
 def table_states(system: str, cfg: Config, wh: Warehouse) -> dict[str, dict]:
     """Each table's committed slice state (its dlt resource state: what a resume uses), read
     from the system's pipeline without running it."""
-    import dlt
-
-    p = dlt.pipeline(pipeline_name=f"puntafina_{system}",
-                     pipelines_dir=str(cfg.checkpoint_dir / "dlt" / wh.target),
-                     destination=wh.dlt_destination(), dataset_name=f"raw_{system}")
-    src = p.state.get("sources", {}).get(p.pipeline_name, {})
-    return {name: dict(res.get("slices", {})) for name, res in src.get("resources", {}).items()}
+    return _slice_states(dlt_pipeline(system, cfg, wh))
 
 
 def table_versions(system: str, cfg: Config, wh: Warehouse) -> dict[str, int]:

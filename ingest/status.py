@@ -14,6 +14,7 @@ the file; status then says so and shows what the checkpoints say).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from ingest.config import Config
 from ingest.pipeline import reset_marker, table_states
@@ -69,8 +70,6 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
     for run_id, command, status, started, secs, extracted, failed, errors in rows or []:
         n_err = 0
         if errors:
-            import json
-
             try:
                 n_err = len(json.loads(errors))
             except ValueError:
@@ -80,10 +79,10 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
                  + (f"  {n_err} error(s)" if n_err else "") + f"  ({run_id})")
 
     log.info("\n== Checkpointed jobs (the state a resume uses) ==")
-    versions: dict[str, int] = {}
+    all_states = {system: table_states(system, cfg, wh) for system in SYSTEMS}  # read once, used below
     resumable: list[str] = []
     for system in SYSTEMS:
-        states = table_states(system, cfg, wh)
+        states = all_states[system]
         if not states:
             log.info(f"  {system:<12} never loaded")
             continue
@@ -98,7 +97,6 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
             resumable.append(f"{system}.{name}")
             log.info(f"    {name:<34} resumable from chunk {int(s.get('chunk', 0)) + 1} "
                      f"({int(s.get('rows', 0)):,} rows of this cycle loaded, started {s.get('started', '?')})")
-        versions.update({f"{system}.{n}": int(s.get("version", 0)) for n, s in states.items()})
 
     log.info("\n== Freshness ==")
     for system in SYSTEMS:
@@ -108,7 +106,7 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         log.info(f"  {system:<12} last load {when}")
         if system == "csv":
             continue
-        states = table_states(system, cfg, wh)
+        states = all_states[system]
         cursors = [(n, s["after"][0]) for n, s in sorted(states.items())
                    if isinstance(s.get("after"), list) and s["after"] and len(s["after"]) > 1]
         newest = sorted(cursors, key=lambda c: str(c[1]))[-3:]
@@ -125,7 +123,9 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         con.close()
         con = None
         try:
-            plan, _ = build_plan(cfg, wh, False, None, read_only=True)
+            versions = {f"{system}.{n}": int(st.get("version", 0))
+                        for system, states in all_states.items() for n, st in sorted(states.items())}
+            plan, _ = build_plan(cfg, wh, False, None, read_only=True, versions=versions)
             log.info(f"  then, with what is loaded now: {plan.reason}")
             if plan.tables:
                 log.info(f"    changed: {', '.join(plan.tables[:8])}" + (" …" if len(plan.tables) > 8 else ""))

@@ -331,26 +331,22 @@ class PostgresReader(SliceReader):
         return f"{self.host}:{self.port}/{self.database}"
 
     def check(self) -> None:
+        self._connect().close()
+
+    def _connect(self, **options):
+        """A psycopg2 connection to the source; SourceError naming the source when it is unreachable."""
         import psycopg2
 
         try:
-            con = psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
-                                   connect_timeout=max(1, int(min(self.timeout, 10))))
-            con.close()
+            return psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
+                                    connect_timeout=max(1, int(min(self.timeout, 10))), **options)
         except psycopg2.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
 
     def source_columns(self, table_name: str) -> dict[str, str] | None:
         if self._columns is None:  # one catalog query per reader (per run) for every table
-            import psycopg2
-
-            try:
-                con = psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
-                                       connect_timeout=max(1, int(min(self.timeout, 10))))
-            except psycopg2.Error as exc:
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
+            con = self._connect()
             try:
                 with con.cursor() as cur:
                     cur.execute("select current_schemas(false)")
@@ -386,7 +382,6 @@ class PostgresReader(SliceReader):
         return conform(data.rename_columns([c.lower() for c in data.column_names]), table,
                        self.check_columns(table).missing)
 
-
     def fingerprint(self, table: Table) -> str:
         import psycopg2
 
@@ -394,14 +389,8 @@ class PostgresReader(SliceReader):
         cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
         sql = (f"select count(*), coalesce(sum(('x' || substr(md5(row({cols})::text), 1, 15))::bit(60)::bigint), 0) "
                f"from {_quote(table.name, self.dialect)}")
-        try:
-            con = psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
-                                   connect_timeout=max(1, int(min(self.timeout, 10))),
-                                   options=f"-c statement_timeout={int(self.timeout * 1000)} "
-                                           f"-c default_transaction_read_only=on")
-        except psycopg2.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
+        con = self._connect(options=f"-c statement_timeout={int(self.timeout * 1000)} "
+                                    f"-c default_transaction_read_only=on")
         try:
             with con.cursor() as cur:
                 cur.execute(sql)
