@@ -418,6 +418,16 @@ forced boolean not null
 updated_at timestamp(0) not null
 """, "Current payment status per order.")
 
+_t(C, "oro_tax_value", "id", "updated_at", """
+id integer not null
+entity_class varchar(255) not null
+entity_id integer
+result json not null           # Oro's json_array: total, shipping, unit, row, taxes
+address text not null
+created_at timestamp(0) not null
+updated_at timestamp(0) not null
+""", "Taxes Oro calculated for an order (total, shipping) or an order line item (unit, row), with the rates applied.")
+
 _t(C, "oro_rule", "id", "updated_at", """
 id integer not null
 name text not null
@@ -635,7 +645,7 @@ def arrow_schema(table: Table) -> pa.Schema:
 def sqlite_type(pg_type: str) -> str:
     """Declared type for the SQLite demo copy (keeps the Oro spelling where SQLite's affinity allows)."""
     t = pg_type.lower()
-    if t == "jsonb":
+    if t in ("jsonb", "json"):
         return "text"
     if t == "uuid":
         return "varchar(36)"

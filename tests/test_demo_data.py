@@ -166,6 +166,49 @@ def test_manifest_dirt_matches_databases(demo):
     assert sum(dirty) > 20
 
 
+def test_tax_values_are_oros_results(demo):
+    """oro_tax_value as Oro writes it (docs/DEMO_DATA.md, Taxes): one result per order and per
+    line, amounts as 2-decimal text; a row's tax is its IVA-inclusive total minus that total
+    without IVA (13 % for El Salvador, 0 elsewhere or when exempt); an order's total tax is the
+    sum of its rows'; 2 % of orders have no tax rows at all."""
+    from decimal import Decimal
+
+    target, _manifest = demo
+    con = connect(target, "orocommerce")
+    values = {(c.rsplit("\\", 1)[1], i): json.loads(r)
+              for c, i, r in con.execute("SELECT entity_class, entity_id, result FROM oro_tax_value")}
+    assert len(values) == scalar(con, "SELECT COUNT(*) FROM oro_tax_value"), "one tax value per entity"
+    lines = con.execute(
+        "SELECT k.order_id, l.id, l.value, l.quantity, a.country_code FROM oro_order_line_item l "
+        "JOIN oro_order_line_items k ON k.line_item_id = l.id JOIN oro_order o ON o.id = k.order_id "
+        "JOIN oro_order_address a ON a.id = o.shipping_address_id").fetchall()
+    row_tax: Counter = Counter()
+    rates = Counter()
+    for oid, lid, value, qty, country in lines:
+        line = values.get(("OrderLineItem", lid))
+        if ("Order", oid) not in values:
+            assert line is None, f"line {lid} has a tax value, its order {oid} none"
+            continue
+        row = line["row"]
+        total = Decimal(str(round(value * qty, 2))).quantize(Decimal("0.01"))
+        assert Decimal(row["includingTax"]) == total, (lid, row, total)   # prices include tax
+        assert re.fullmatch(r"-?\d+\.\d\d", row["taxAmount"]), row
+        rate = Decimal(line["taxes"][0]["rate"]) if line["taxes"] else Decimal(0)
+        assert rate == 0 or country == "SV", (lid, country, line["taxes"])
+        expected = total - (total / (1 + rate)).quantize(Decimal("0.01"))
+        assert abs(Decimal(row["taxAmount"]) - expected) <= Decimal("0.01"), (lid, row, expected)
+        row_tax[oid] += Decimal(row["taxAmount"])
+        rates[str(rate)] += 1
+    orders = {i for kind, i in values if kind == "Order"}
+    for oid in orders:
+        assert Decimal(values[("Order", oid)]["total"]["taxAmount"]) == row_tax[oid], oid
+    n_orders = scalar(con, "SELECT COUNT(*) FROM oro_order")
+    without = n_orders - len(orders)
+    assert 0 < without < 0.05 * n_orders, "about 2 % of orders have no tax values"
+    assert rates["0.13"] > 0.6 * sum(rates.values()) and rates["0"] > 0, rates   # most ship to El Salvador
+    con.close()
+
+
 def test_manifest_csv_counts_match_files(demo):
     target, manifest = demo
     inputs = Path(target.inputs_dir)

@@ -6,7 +6,8 @@ shares no SQL with the models):
   - net revenue by month, channel and currency of the Oro orders (web = storefront checkout,
     televentas = back-office); net = subtotal - (discounts - shipping-promotion discounts);
   - units sold by product (Oro lines);
-  - the CRM pipeline by opportunity status (count, budget).
+  - the CRM pipeline by opportunity status (count, budget);
+  - the taxes of every Oro line and order (oro_tax_value's JSON results).
 Then the incremental path: a second run with no source change changes no row in dw; after one
 day of source changes (evolve) an incremental run gives exactly what a full refresh of the same
 sources gives. The incremental sequence (full run, a day of changes, an incremental run whose
@@ -242,6 +243,49 @@ def test_scd2_ranges_and_one_member_per_sku(built):
         "join staging.stg_orocommerce__order_line_items l on d.producto_id = 'AUTO_' || cast(l.producto_id as varchar) "
         "join dw.dim_producto o on o.sku = l.sku and o.es_actual")
     assert twins == [], f"one SKU, two members: {twins[:5]}"
+
+
+def test_taxes_are_the_ones_oro_calculated(built):
+    """fact_ventas.monto_impuesto of every Oro line with a tax value is Oro's row tax, and the
+    lines of an order add up to the order's total tax in oro_tax_value (minus shipping tax) to
+    the cent; lines without a tax value use the IVA rule and say so (issue 8 item 1). Source
+    side: the JSON results parsed here, in Python."""
+    project = built
+    values = project.source_query("orocommerce", "select entity_class, entity_id, result from oro_tax_value")
+    order_tax, line_tax = {}, {}
+    for entity_class, entity_id, result in values:
+        doc = _json(result)
+        if entity_class.endswith("\\OrderLineItem"):
+            line_tax[entity_id] = _dec(doc["row"]["taxAmount"])
+        elif entity_class.endswith("\\Order"):
+            order_tax[entity_id] = _dec(doc["total"]["taxAmount"]) - _dec(doc.get("shipping", {}).get("taxAmount"))
+    assert order_tax and line_tax
+    links = project.source_query("orocommerce", (
+        "select o.identifier, o.id, l.line_item_id from oro_order_line_items l join oro_order o on o.id = l.order_id"))
+    order_of_line = {line: (identifier, oid) for identifier, oid, line in links}
+    lines = project.warehouse_query(
+        "select venta_id, numero_documento, monto_impuesto, origen_impuesto from dw.fact_ventas where origen = 'oro'")
+    assert lines
+    by_order: dict[str, list] = defaultdict(list)
+    for sale_id, document, tax, origin in lines:
+        line = int(sale_id.split("|")[1])   # oro|<line item id>
+        expected_origin = "oro_tax_value" if line in line_tax else "regla_iva"
+        assert origin == expected_origin, f"line {line}: origen_impuesto {origin}, expected {expected_origin}"
+        if line in line_tax:
+            assert _dec(tax) == line_tax[line], f"line {line}: tax {tax}, Oro's row tax {line_tax[line]}"
+        by_order[document].append((line, _dec(tax)))
+    source_lines: dict[str, int] = Counter(identifier for identifier, _oid in order_of_line.values())
+    checked = 0
+    for identifier, oid in set(order_of_line.values()):
+        if oid not in order_tax or len(by_order.get(identifier, ())) != source_lines[identifier]:
+            continue   # no tax value, or a line of the order is not loaded (rejected)
+        total = sum(t for _l, t in by_order[identifier])
+        assert abs(total - order_tax[oid]) < CENT, f"order {identifier}: lines' tax {total}, Oro's total {order_tax[oid]}"
+        checked += 1
+    assert checked > 0.9 * len(order_tax)
+    (fallback,) = project.warehouse_query(
+        "select count(*) from dw.fact_ventas where origen = 'oro' and origen_impuesto = 'regla_iva'")[0]
+    assert fallback > 0, "the demo has orders without tax values: their lines use the IVA rule"
 
 
 def test_incremental_run_equals_full_refresh(built):

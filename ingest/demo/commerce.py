@@ -166,7 +166,7 @@ def write_orders(w: World, out: Loader) -> Counter:
     n_deleted = round(P_ORDER_DELETED * n_orders)
     deleted_before = set(rng.sample(range(n_orders), n_deleted)) if n_deleted else set()
     ids = {k: 1 for k in ("line", "address", "tx", "payment_status", "applied", "applied_discount",
-                          "applied_coupon", "order_discount", "checkout")}
+                          "applied_coupon", "order_discount", "checkout", "tax_value")}
     factory = OrderFactory(w, rng, ids, dirty=True)
     dirt = factory.dirt
     oid, i = 1, 0

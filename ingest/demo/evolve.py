@@ -153,6 +153,7 @@ class Step:
                     "tx": _max_id(com, "oro_payment_transaction") + 1,
                     "payment_status": _max_id(com, "oro_payment_status") + 1,
                     "order_discount": _max_id(com, "oro_order_discount") + 1,
+                    "tax_value": _max_id(com, "oro_tax_value") + 1,
                     "checkout": _max_id(com, "oro_order", "source_entity_id") + 1,
                     "order": _max_id(com, "oro_order") + 1}
         self.factory = OrderFactory(w, rng, self.ids, dirty=False)

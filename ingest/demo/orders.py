@@ -2,15 +2,25 @@
 
 An order writes rows to oro_order, oro_order_address (billing + shipping),
 oro_order_line_item + oro_order_line_items (the 6.1 link table), oro_payment_transaction,
-oro_payment_status and, when a promotion or a manual discount applies,
+oro_payment_status, oro_tax_value (one row for the order, one per line item, as Oro's
+tax calculation stores them) and, when a promotion or a manual discount applies,
 oro_promotion_applied / _discount / _coupon and oro_order_discount.
 
 Money: line value is the unit price in the order currency (a foreign price is the USD
 list price divided by that day's rate); subtotal = sum(value x quantity);
 total = subtotal - total_discounts_amount + shipping; base_total_value = total in USD.
+
+Taxes (oro_tax_value.result, Oro's tax Result as JSON, amounts as 2-decimal text): product
+prices include tax, and taxes are calculated on each line's row total before promotions
+(Oro's default): IVA 13 % for ship-to El Salvador, 0 % (exports) for Central America, no
+tax rule for the rest; a tax-exempt customer (tax_exempt) gets no tax; the order's total is
+the sum of its rows (shipping is not taxed). Orders placed before taxes were enabled
+(without_tax_values) have no tax rows at all. All three are functions of ids, not random draws,
+so the rest of the generated world does not move.
 """
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 
@@ -26,6 +36,30 @@ LINE_COUNTS = ((1, 2, 3, 4, 5, 6), (18, 22, 24, 18, 11, 7))
 FREE_FORM = [("Servicio de instalación", "hour"), ("Flete especial", "each"),
              ("Producto especial por encargo", "each"), ("Garantía extendida 12 meses", "each")]
 SHIPPING = [("flat_rate_1", "primary", 65), ("fixed_product_2", "primary", 20), (None, None, 15)]
+# Tax rules of the demo store: ship-to country -> (tax code, rate); others: no rule matches
+TAX_RULES = {"SV": ("IVA", 0.13), "GT": ("IVA_EXPORTACION", 0.0), "HN": ("IVA_EXPORTACION", 0.0),
+             "CR": ("IVA_EXPORTACION", 0.0)}
+
+
+def tax_exempt(customer: Customer) -> bool:
+    """Customers with an exempt tax code (embassies, NGOs): every 12th company."""
+    return customer.kind == "b2b" and customer.id % 12 == 0
+
+
+def without_tax_values(oid: int) -> bool:
+    """Orders with no oro_tax_value rows (placed before taxes were enabled): 2 % of them."""
+    return oid % 50 == 7
+
+
+def _dec(cents: int) -> str:
+    return f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+
+
+def _tax_element(including: int, excluding: int, currency: str) -> dict:
+    return {"includingTax": _dec(including), "excludingTax": _dec(excluding),
+            "taxAmount": _dec(including - excluding), "adjustment": "0", "currency": currency}
+
+
 PAYMENT_METHODS = {
     "b2b": (("payment_term_1", 70), ("money_order_2", 15), ("authorize_net_3", 15)),
     "b2c": (("authorize_net_3", 75), ("money_order_2", 25)),
@@ -102,7 +136,7 @@ class OrderFactory:
             "postal_code": place.postal_code, "country_code": place.country, "region_code": place.region_code,
             "region_text": place.region_text, "phone": phone, "from_external_source": 0,
             "created": ts(created), "updated": ts(touched)})
-        return aid
+        return aid, place
 
     def _pick_products(self, k: int) -> list:
         w, rng = self.w, self.rng
@@ -159,12 +193,12 @@ class OrderFactory:
         book = customer.addresses
         billing_src = book[0] if book else None
         shipping_src = rng.choice(book) if book else None
-        billing_id = self._address(out, created, touched, cu, customer, kind, billing_src)
-        shipping_id = self._address(out, created, touched, cu, customer, kind, shipping_src)
+        billing_id, _billing_place = self._address(out, created, touched, cu, customer, kind, billing_src)
+        shipping_id, ship_to = self._address(out, created, touched, cu, customer, kind, shipping_src)
 
         # lines
         k = rng.choices(*LINE_COUNTS)[0]
-        subtotal, lines = 0, []   # lines: (line id, product or None, line total)
+        subtotal, lines = 0, []   # lines: (line id, product or None, line total, unit price), cents
         for p in self._pick_products(k):
             lid = self._id("line")
             row = {"id": lid, "price_type": 10, "from_external_source": 0, "checksum": "", "currency": currency,
@@ -194,7 +228,7 @@ class OrderFactory:
             out.add("oro_order_line_items", {"order_id": oid, "line_item_id": lid})
             total_line = int(round(price * qty))
             subtotal += total_line
-            lines.append((lid, product, total_line))
+            lines.append((lid, product, total_line, price))
 
         # shipping
         if ship_method == "flat_rate_1":
@@ -245,7 +279,42 @@ class OrderFactory:
             "is_external": 0, "disablepromotions": 0, "created_at": c_created, "updated_at": ts(updated),
             "serialized_data": order_serialized(status, shipping_status)})
         self.payments(out, oid, kind, status, total, currency, customer_user_id, created, updated, touched)
+        if not without_tax_values(oid):
+            self.taxes(out, oid, lines, effective_shipping, currency, ship_to,
+                       None if tax_exempt(customer) else TAX_RULES.get(ship_to.country), c_created, c_touched)
         return base_total
+
+    # ------------------------------------------------------------ taxes
+    def taxes(self, out, oid: int, lines: list, shipping: int, currency: str, ship_to: Place,
+              rule: tuple[str, float] | None, created: str, touched: str) -> None:
+        """oro_tax_value rows of one order: one per line item (unit, row), one for the order (total)."""
+        address = f"{ship_to.street}, {ship_to.city}, {ship_to.country}"
+        rate = rule[1] if rule else 0.0
+        including = excluding = 0
+
+        def add(entity_class: str, entity_id: int, result: dict) -> None:
+            out.add("oro_tax_value", {"id": self._id("tax_value"), "entity_class": entity_class,
+                                      "entity_id": entity_id, "result": json.dumps(result, separators=(",", ":")),
+                                      "address": address, "created_at": created, "updated_at": touched})
+
+        def applied(taxable: int, tax: int) -> list[dict]:
+            if rule is None:
+                return []
+            return [{"tax": rule[0], "rate": f"{rule[1]:g}", "taxableAmount": _dec(taxable),
+                     "taxAmount": _dec(tax), "currency": currency}]
+
+        for lid, _product, row_total, price in lines:
+            row_excl = int(round(row_total / (1 + rate)))
+            add(ref.LINE_ITEM_CLASS, lid, {
+                "unit": _tax_element(price, int(round(price / (1 + rate))), currency),
+                "row": _tax_element(row_total, row_excl, currency),
+                "taxes": applied(row_excl, row_total - row_excl)})
+            including += row_total
+            excluding += row_excl
+        add(ref.ORDER_CLASS, oid, {
+            "total": _tax_element(including + shipping, excluding + shipping, currency),
+            "shipping": _tax_element(shipping, shipping, currency),
+            "taxes": applied(excluding, including - excluding)})
 
     def _promotion(self, out, oid, day, created, currency, rate, subtotal, shipping, lines) -> int:
         rng, w = self.rng, self.w
@@ -260,7 +329,7 @@ class OrderFactory:
         promo = rng.choice(candidates)
         parts: list[tuple[int | None, int]] = []   # (line id, amount)
         if promo.type == "line_item":
-            for lid, product, line_total in lines:
+            for lid, product, line_total, _price in lines:
                 if product is not None and product.category_key == promo.category_key:
                     parts.append((lid, line_total * promo.value // 100))
         elif promo.type == "shipping":

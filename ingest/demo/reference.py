@@ -84,6 +84,7 @@ def to_json(obj: dict) -> str:
 # ---------------------------------------------------------------- Oro constants
 ORDER_CLASS = "Oro\\Bundle\\OrderBundle\\Entity\\Order"
 CHECKOUT_CLASS = "Oro\\Bundle\\CheckoutBundle\\Entity\\Checkout"
+LINE_ITEM_CLASS = "Oro\\Bundle\\OrderBundle\\Entity\\OrderLineItem"
 ORGANIZATION_ID = 1
 SPANISH_LOCALIZATION_ID = 2
 

@@ -34,6 +34,7 @@
     'stg_orocommerce__promotion_coupons',
     'stg_orocommerce__promotions',
     'stg_orocommerce__rules',
+    'stg_orocommerce__tax_values',
     'stg_orocommerce__users',
     'stg_orocommerce__websites',
     'stg_orocrm__accounts',

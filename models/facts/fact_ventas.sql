@@ -294,6 +294,8 @@ final as (
         monto_descuento,
         monto_impuesto,
         monto_neto,
+        origen_impuesto,
+        precio_incluye_impuesto,
         case when upper(moneda) = 'USD' then 1 else tasa_usd end as tasa_usd,
         {{ convertir_a_usd('monto_bruto', 'moneda', 'tasa_usd') }} as monto_bruto_usd,
         {{ convertir_a_usd('monto_descuento', 'moneda', 'tasa_usd') }} as monto_descuento_usd,
@@ -301,7 +303,10 @@ final as (
         {{ convertir_a_usd('monto_neto', 'moneda', 'tasa_usd') }} as monto_neto_usd,
         costo_total,
         cast(
-            {{ convertir_a_usd('monto_neto - monto_impuesto', 'moneda', 'tasa_usd') }} - costo_total
+            {{ convertir_a_usd(
+                'monto_neto - case when precio_incluye_impuesto then monto_impuesto else 0 end',
+                'moneda', 'tasa_usd'
+            ) }} - costo_total
             as decimal(19, 4)
         ) as margen,
         (

@@ -1,9 +1,20 @@
 {#-
     Every sales line of fact_ventas, loadable or not: the Oro order lines
     (int_fact_ventas_oro) and the POS ticket lines (int_fact_ventas_tienda)
-    with the same columns. fact_ventas loads the rows whose motivo_rechazo
-    is null; int_fact_rechazos counts the others.
+    with the same columns, listed once below. fact_ventas loads the rows
+    whose motivo_rechazo is null; int_fact_rechazos counts the others.
 -#}
+{%- set columnas = [
+    'origen', 'venta_id', 'linea_origen_id', 'numero_documento', 'linea',
+    'vendido_at', 'fecha_venta', 'cliente_id', 'usuario_cliente_id',
+    'producto_id', 'sku', 'categoria_id', 'marca_id', 'unidad_codigo',
+    'sitio_web_id', 'canal_codigo', 'geografia_id', 'moneda',
+    'estado_orden_codigo', 'metodo_pago_codigo', 'metodo_envio_clave',
+    'promocion_clave', 'almacen_codigo', 'empleado_id', 'cantidad',
+    'precio_unitario', 'monto_bruto', 'monto_descuento', 'monto_neto',
+    'monto_impuesto', 'origen_impuesto', 'precio_incluye_impuesto',
+    'costo_total', 'actualizado_at', 'cargado_at', 'motivo_rechazo'
+] -%}
 
 with
 
@@ -21,79 +32,13 @@ ventas_tienda as (
 
 final as (
 
-    select
-        origen,
-        venta_id,
-        linea_origen_id,
-        numero_documento,
-        linea,
-        vendido_at,
-        fecha_venta,
-        cliente_id,
-        usuario_cliente_id,
-        producto_id,
-        sku,
-        categoria_id,
-        marca_id,
-        unidad_codigo,
-        sitio_web_id,
-        canal_codigo,
-        geografia_id,
-        moneda,
-        estado_orden_codigo,
-        metodo_pago_codigo,
-        metodo_envio_clave,
-        promocion_clave,
-        almacen_codigo,
-        empleado_id,
-        cantidad,
-        precio_unitario,
-        monto_bruto,
-        monto_descuento,
-        monto_neto,
-        monto_impuesto,
-        costo_total,
-        actualizado_at,
-        cargado_at,
-        motivo_rechazo
-    from ventas_oro
-    union all
-    select
-        origen,
-        venta_id,
-        linea_origen_id,
-        numero_documento,
-        linea,
-        vendido_at,
-        fecha_venta,
-        cliente_id,
-        usuario_cliente_id,
-        producto_id,
-        sku,
-        categoria_id,
-        marca_id,
-        unidad_codigo,
-        sitio_web_id,
-        canal_codigo,
-        geografia_id,
-        moneda,
-        estado_orden_codigo,
-        metodo_pago_codigo,
-        metodo_envio_clave,
-        promocion_clave,
-        almacen_codigo,
-        empleado_id,
-        cantidad,
-        precio_unitario,
-        monto_bruto,
-        monto_descuento,
-        monto_neto,
-        monto_impuesto,
-        costo_total,
-        actualizado_at,
-        cargado_at,
-        motivo_rechazo
-    from ventas_tienda
+    {% for origen in ['ventas_oro', 'ventas_tienda'] -%}
+        select {{ columnas | join(', ') }}
+        from {{ origen }}
+        {% if not loop.last %}
+            union all
+        {% endif %}
+    {%- endfor %}
 
 )
 

@@ -12,8 +12,13 @@
       - discount: the line's own promotion discounts plus its share (by
         gross amount) of the order-level promotion discounts and manual
         order discounts; shipping promotions discount shipping, not lines;
-      - tax: prices include IVA (13 %, var tasa_iva) on sales shipped to El
-        Salvador: monto_impuesto is the IVA inside monto_neto; 0 elsewhere.
+      - tax: the line's row tax as Oro calculated it (oro_tax_value,
+        origen_impuesto 'oro_tax_value'; precio_incluye_impuesto when the
+        row's amount with tax is the line's gross amount); for a line
+        without a tax value, the fallback rule (origen_impuesto
+        'regla_iva'): prices include IVA (13 %, var tasa_iva) on sales
+        shipped to El Salvador, monto_impuesto is the IVA inside
+        monto_neto; 0 elsewhere.
 -#}
 {%- set tasa_iva = var('tasa_iva', 0.13) -%}
 {%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
@@ -101,6 +106,20 @@ almacen_central as (
 orden_de_linea as (
 
     select * from {{ ref('int_fact_ventas_oro__orden_de_linea') }}
+
+),
+
+valores_impuesto as (
+
+    select * from {{ ref('stg_orocommerce__tax_values') }}
+    where linea_orden_id is not null
+
+),
+
+-- one tax value per line: the latest
+impuesto_de_linea as (
+
+    {{ deduplicate('valores_impuesto', 'linea_orden_id', 'updated_at desc, valor_impuesto_id desc') }}
 
 ),
 
@@ -268,13 +287,16 @@ lineas_con_orden as (
         coalesce(descuento_por_orden.monto_descuento_orden, 0) as monto_descuento_orden,
         coalesce(descuento_por_linea.promocion_clave, descuento_por_orden.promocion_clave) as promocion_clave,
         metodo_pago_de_orden.metodo_pago,
+        impuesto_de_linea.monto_impuesto as monto_impuesto_oro,
+        impuesto_de_linea.monto_con_impuesto as monto_con_impuesto_oro,
         greatest(
             lineas.updated_at,
             coalesce(ordenes.updated_at, {{ pasado_lejano }}),
             coalesce(direcciones.updated_at, {{ pasado_lejano }}),
             coalesce(descuento_por_linea.updated_at, {{ pasado_lejano }}),
             coalesce(descuento_por_orden.updated_at, {{ pasado_lejano }}),
-            coalesce(metodo_pago_de_orden.updated_at, {{ pasado_lejano }})
+            coalesce(metodo_pago_de_orden.updated_at, {{ pasado_lejano }}),
+            coalesce(impuesto_de_linea.updated_at, {{ pasado_lejano }})
         ) as actualizado_at,
         -- the load clock (the order-line link table is extracted whole every run: left out)
         greatest(
@@ -283,7 +305,8 @@ lineas_con_orden as (
             coalesce(direcciones._cargado_at, {{ pasado_lejano }}),
             coalesce(descuento_por_linea.cargado_at, {{ pasado_lejano }}),
             coalesce(descuento_por_orden.cargado_at, {{ pasado_lejano }}),
-            coalesce(metodo_pago_de_orden.cargado_at, {{ pasado_lejano }})
+            coalesce(metodo_pago_de_orden.cargado_at, {{ pasado_lejano }}),
+            coalesce(impuesto_de_linea._cargado_at, {{ pasado_lejano }})
         ) as cargado_at
     from lineas
     left join orden_de_linea
@@ -313,6 +336,8 @@ lineas_con_orden as (
         on ordenes.orden_id = descuento_por_orden.orden_id
     left join metodo_pago_de_orden
         on ordenes.orden_id = metodo_pago_de_orden.orden_id
+    left join impuesto_de_linea
+        on lineas.linea_orden_id = impuesto_de_linea.linea_orden_id
 
 ),
 
@@ -382,11 +407,15 @@ final as (
         cast(monto_bruto - monto_descuento as decimal(19, 4)) as monto_neto,
         cast(
             case
+                when monto_impuesto_oro is not null then monto_impuesto_oro
                 when coalesce(pais_codigo, 'SV') = 'SV'
                     then round((monto_bruto - monto_descuento) * {{ tasa_iva }} / (1 + {{ tasa_iva }}), 4)
                 else 0
             end as decimal(19, 4)
         ) as monto_impuesto,
+        case when monto_impuesto_oro is not null then 'oro_tax_value' else 'regla_iva' end as origen_impuesto,
+        -- the rule (and a tax value without its amount with tax) assumes prices include tax
+        coalesce(abs(monto_con_impuesto_oro - monto_bruto) < 0.005, true) as precio_incluye_impuesto,
         cast(round(costo_unitario * factor_conversion * cantidad, 4) as decimal(19, 4)) as costo_total,
         actualizado_at,
         cargado_at,

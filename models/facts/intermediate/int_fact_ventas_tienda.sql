@@ -8,7 +8,8 @@
     A ticket is a completed, paid sale handed over in the store: its order
     status is `closed`; it has no website, shipping method or promotion.
     The store is both the warehouse and the ship-to place. Prices include
-    IVA (13 %, var tasa_iva). A return is a line with a negative quantity
+    IVA (13 %, var tasa_iva): the POS exports carry no tax, so the tax is
+    the fallback rule (origen_impuesto 'regla_iva'). A return is a line with a negative quantity
     and the sale's (positive) price and discount: its gross, discount, net,
     tax and cost amounts are all negative. Lines with bad values never get
     here (stg_csv__rechazos): motivo_rechazo only guards that.
@@ -145,6 +146,8 @@ final as (
         cast(
             round((monto_bruto - descuento) * {{ tasa_iva }} / (1 + {{ tasa_iva }}), 4) as decimal(19, 4)
         ) as monto_impuesto,
+        'regla_iva' as origen_impuesto,
+        true as precio_incluye_impuesto,
         cast(round(costo_unitario * cantidad, 4) as decimal(19, 4)) as costo_total,
         -- a ticket line never changes once sold: its source clock is the sale time
         vendido_at as actualizado_at,
