@@ -12,7 +12,7 @@ Then the incremental path: a second run with no source change changes no row in 
 day of source changes (evolve) an incremental run gives exactly what a full refresh of the same
 sources gives. The incremental sequence (full run, a day of changes, an incremental run whose
 checks include the relationships of every fact key to its dimension, equal to a full refresh)
-also runs at other scales and seeds (INCREMENTAL_CASES): which SCD2 versions, ERP-only products
+also runs at another scale and seed (INCREMENTAL_CASES): which SCD2 versions, ERP-only products
 and inferred members exist depends on the data, and fact rows keeping the key of a member the
 rebuilt dimension no longer has were reported at scale 1 seed 42 on PostgreSQL (issue 9 item 3).
 
@@ -58,7 +58,9 @@ def _json(value) -> dict:
 FACTS = "path:models/facts"
 # (target, scale, seed) of the extra incremental sequences; the one above is (both targets, SCALE, 7).
 # Scale 1 seed 42 on PostgreSQL is where facts kept keys of replaced SCD2 members (issue 9 item 3).
-INCREMENTAL_CASES = [("postgres", 1.0, 42), ("duckdb", 0.5, 11)]
+# (A DuckDB case at scale 0.5 seed 11 ran here too; dropped to keep CI under 30 minutes: the
+# sequence above already runs on DuckDB, and this one is the reported case.)
+INCREMENTAL_CASES = [("postgres", 1.0, 42)]
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
@@ -305,6 +307,16 @@ def test_incremental_run_equals_full_refresh(built):
     incremental = _dw_snapshot(project)
     assert sum(incremental["fact_ventas"].values()) > sum(first["fact_ventas"].values())
     assert "fact_oportunidades" in _diff(first, incremental), "the day of changes should move opportunities"
+    # one SKU moved from product A to product B (issue 8 item 4): the SKU belongs to the version;
+    # B's current version has it, A's earlier version keeps it as history, A's current one has its new SKU
+    (a, b) = changes["sku_moves"]
+    versions = project.warehouse_query(
+        "select producto_id, sku, es_actual from dw.dim_producto "
+        f"where producto_id in ('{a['product_id']}', '{b['product_id']}') order by producto_id, valido_desde")
+    assert (str(a["product_id"]), a["to"], True) in versions and (str(a["product_id"]), a["from"], False) in versions
+    assert (str(b["product_id"]), b["to"], True) in versions and (str(b["product_id"]), b["from"], False) in versions
+    assert project.warehouse_query(
+        f"select count(*) from dw.dim_producto where es_actual and sku = '{b['to']}'")[0][0] == 1
 
     project.run("run", "--full-refresh", "--select", FACTS)
     assert _diff(incremental, _dw_snapshot(project)) == {}, "incremental run and full refresh differ"

@@ -7,7 +7,9 @@ works on SQLite and PostgreSQL alike and can be called step after step:
   1-7 days earlier but arriving today, new customers with users and addresses (and, for
   companies, a CRM account, contact and association), new opportunities;
 - updates: open orders move on (status, shipping status, payments), product prices and
-  names change, customers change group, open opportunities are won or lost;
+  names change, one SKU passes from one product to another (Oro lets a SKU be changed and
+  reused; the ERP export renames the same codes when the generator owns it), customers
+  change group, open opportunities are won or lost;
 - CSV: the day's POS tickets in ``ventas/transacciones_tienda_<YYYYMMDD>.csv``, late
   tickets (from the 3 previous days) appended to ``ventas/transacciones_tienda.csv``, the
   day's exchange rates appended to ``maestros/tipos_cambio.csv``.
@@ -26,7 +28,8 @@ from pathlib import Path
 
 from . import reference as ref
 from .crm import opportunity_serialized, write_opportunity
-from .csvfiles import FIRST_TICKET, HEADERS, POS_FILE, RATES_FILE, PosWriter, daily_pos_file, open_csv
+from .csvfiles import (ERP_FILE, FIRST_TICKET, HEADERS, POS_FILE, RATES_FILE, PosWriter, daily_pos_file, open_csv,
+                       write_rows)
 from .generate import file_sha256, owned_inputs, read_manifest, write_manifest
 from .orders import OrderFactory, shipping_status_for
 from .reference import DAY, cents_of, money, order_serialized, parse_ts, to_json, ts
@@ -158,6 +161,7 @@ class Step:
                     "order": _max_id(com, "oro_order") + 1}
         self.factory = OrderFactory(w, rng, self.ids, dirty=False)
         self.late = 0
+        self.sku_moves: list[dict] = []
 
     def at(self) -> int:
         """A random moment of the new day."""
@@ -193,6 +197,7 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
         # updates first: they read the state as it was, so no row is both inserted and updated
         _order_updates(st)
         _product_updates(st)
+        moved = _sku_move(st)
         _customer_updates(st)
         _opportunity_updates(st)
         _new_customers(st)
@@ -206,12 +211,15 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
         crm.close(commit=ok)
     owned = owned_inputs(target)
     csv_counts = _csv_changes(rng, w, inputs, day, new_rates)
+    if moved and ERP_FILE in owned:
+        csv_counts[ERP_FILE] = _rename_erp_codes(inputs / ERP_FILE, moved)
     result = {
         "step": step, "seed": seed, "day": ref.ds(day),
         "inserted": {"orocommerce": {t: n for t, n in st.out_c.counts.items() if n},
                      "orocrm": {t: n for t, n in st.out_r.counts.items() if n}},
         "updated": {s: dict(sorted(c.items())) for s, c in st.updated.items()},
         "late": {"oro_order": st.late},
+        "sku_moves": st.sku_moves,
         "csv": csv_counts,
     }
     _record(target, result, owned)
@@ -309,6 +317,36 @@ def _product_updates(st: Step) -> None:
         com.executemany(f"UPDATE oro_product_prod_name SET string = {com.ph} WHERE product_id = {com.ph} "
                         f"AND localization_id IS NULL", name_rows)
         st.updated["orocommerce"]["oro_product_prod_name"] += len(name_rows)
+
+
+def _sku_move(st: Step) -> dict[str, str]:
+    """One SKU moves: product A's SKU X is renamed X-ANT<day> and product B (with SKU Y) takes
+    X, B's update after A's (Oro keeps SKUs unique at every moment). Returns the ERP code
+    renames {X: X-ANT<day>, Y: X}. Its own random stream: the rest of the step does not move."""
+    rng = random.Random(f"sku-move/{st.day}")
+    candidates = [p for p in st.w.sellable if "-ANT" not in p.sku]
+    if len(candidates) < 2:
+        return {}
+    a, b = rng.sample(candidates, 2)
+    x, y = a.sku, b.sku
+    a.sku, b.sku = f"{x}-ANT{ref.ds(st.day).replace('-', '')}", x
+    first = st.day * DAY + rng.randrange(DAY // 2)
+    rows = [(a.sku, a.sku.upper(), ts(first), a.id), (b.sku, b.sku.upper(), ts(first + 60), b.id)]
+    for row in rows:   # one at a time, in order: the SKU is free before B takes it
+        st.update(st.com, "oro_product", ["sku", "sku_uppercase", "updated_at"], [row])
+    st.sku_moves = [{"product_id": a.id, "from": x, "to": a.sku}, {"product_id": b.id, "from": y, "to": x}]
+    return {x: a.sku, y: x}
+
+
+def _rename_erp_codes(path: Path, renames: dict[str, str]) -> int:
+    """Rewrite the ERP export's codigo column with the SKU moves; returns 0 (no line added)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    for row in rows[1:]:
+        if row and row[0] in renames:
+            row[0] = renames[row[0]]
+    write_rows(path, rows[0], rows[1:])
+    return 0
 
 
 def _customer_updates(st: Step) -> None:

@@ -4,9 +4,10 @@
     a product deleted from Oro but still sold in stores split in two: its
     Oro lines under an inferred member AUTO_<id>, its POS lines under the
     ERP-only member of the SKU. Each (SKU, business key) is taken over the
-    days it was sold; two business keys of one SKU whose days overlap fail
-    (an SKU that passed from one product to another, each on its own days,
-    passes).
+    span of its sales (first to last sale moment); two business keys of one
+    SKU whose spans overlap fail (an SKU that passed from one product to
+    another, each sold under it in its own time, passes - also when the SKU
+    moved during a day: a line carries the SKU it was sold under).
 -#}
 with
 
@@ -33,8 +34,8 @@ usos as (
     select
         lineas.sku,
         productos.producto_id,
-        min(lineas.fecha_venta) as primer_dia,
-        max(lineas.fecha_venta) as ultimo_dia,
+        min(lineas.vendido_at) as primera_venta,
+        max(lineas.vendido_at) as ultima_venta,
         count(*) as lineas
     from ventas
     inner join lineas
@@ -57,5 +58,5 @@ inner join usos as otro
     on
         uno.sku = otro.sku
         and uno.producto_id < otro.producto_id
-        and uno.primer_dia <= otro.ultimo_dia
-        and otro.primer_dia <= uno.ultimo_dia
+        and uno.primera_venta <= otro.ultima_venta
+        and otro.primera_venta <= uno.ultima_venta

@@ -274,7 +274,7 @@ lineas_con_orden as (
         geografia_direcciones.geografia_id,
         almacen_central.almacen_codigo,
         lineas.producto_id,
-        coalesce(productos.sku, lineas.sku) as sku,
+        coalesce(lineas.sku, productos.sku) as sku,
         productos.categoria_id,
         productos.marca_id,
         lineas.unidad_codigo,
