@@ -5,8 +5,10 @@
     python3 dev.py test    # install (once) into .venv, then run the test suite (args go to pytest;
                            # default: -q --durations=15 tests)
 
-Installation creates .venv and installs the pinned requirements.lock; it is redone only
-when requirements.lock changes.
+Installation creates .venv, installs the pinned requirements.lock and the `puntafina`
+command (pyproject.toml, editable: `.venv/bin/puntafina run` = `python run_etl.py run`);
+it is redone only when requirements.lock or pyproject.toml changes. `python3 dev.py
+install` installs without running anything.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def install() -> None:
     stamp = VENV / ".requirements.sha256"
-    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    digest = hashlib.sha256(LOCK.read_bytes() + (ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if PY.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return
     if sys.version_info < (3, 10):
@@ -37,6 +39,11 @@ def install() -> None:
     pip = [str(PY), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run(pip + ["--upgrade", "pip"], check=True)
     subprocess.run(pip + ["-r", str(LOCK)], check=True)
+    # the `puntafina` command (pyproject.toml), editable, without touching the pinned packages;
+    # quiet unless it fails (setuptools warns about every editable install)
+    proc = subprocess.run(pip + ["--no-deps", "-e", str(ROOT)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"Installing the puntafina command failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
     stamp.write_text(digest)
 
 

@@ -9,6 +9,7 @@
     python run_etl.py reset [JOB]          # the next run reloads a job (orocommerce, orocrm, csv) or all from scratch
     python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
     python run_etl.py populate-csv data/inputs/ventas/estados_orden.csv
+    puntafina run                          # the same commands, once installed (python3 dev.py install)
 
 Exit codes: 0 success, 1 the run failed (a load, a model or a check), 2 bad input or config,
 3 another run is using the warehouse (nothing done).
@@ -79,7 +80,9 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common(defaults=False)
-    p = argparse.ArgumentParser(prog="run_etl.py", description=__doc__.split("\n\n")[0],
+    head, examples, codes = __doc__.strip().split("\n\n")[:3]
+    # prog: the name it was called by (run_etl.py, or the installed `puntafina` command)
+    p = argparse.ArgumentParser(description=head, epilog=f"examples:\n{examples}\n\n{codes}",
                                 formatter_class=argparse.RawDescriptionHelpFormatter, parents=[_common(True)])
     p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -125,6 +125,31 @@ def test_version():
                                                  proc.stdout), proc.stdout + proc.stderr
 
 
+def test_the_installed_puntafina_command(tmp_path):
+    """pyproject.toml's `puntafina` command (installed editable by dev.py install) is run_etl.py:
+    same version (pyproject's = dbt_project.yml's), --help with the exit codes and examples, and a
+    user mistake is exit 2 with the valid choices; it works from any folder."""
+    import tomllib
+
+    exe = Path(sys.executable).with_name("puntafina.exe" if os.name == "nt" else "puntafina")
+    assert exe.is_file(), f"{exe} is missing: python3 dev.py install puts it there"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dbt_version = re.search(r'^version:\s*"?([^"\s]+)', (ROOT / "dbt_project.yml").read_text(encoding="utf-8"), re.M)
+    assert project["version"] == dbt_version.group(1)
+    assert project["scripts"]["puntafina"] == "run_etl:main"
+
+    def run(*args):
+        return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith(f"puntafina-etl {project['version']} ("), proc.stderr
+    proc = run("--help")
+    assert proc.returncode == 0 and "Exit codes: 0 success" in proc.stdout and "puntafina run" in proc.stdout
+    assert proc.stdout.startswith("usage: puntafina"), proc.stdout[:200]
+    proc = run("nosuch")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "populate-csv" in proc.stderr, proc.stderr
+
+
 @pytest.mark.parametrize("verbosity, shown, hidden", [
     ("quiet", ["the summary line", "an error"], ["a progress line", "a warning", "a passing check"]),
     ("normal", ["the summary line", "an error", "a progress line", "a warning"], ["a passing check"]),
