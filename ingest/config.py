@@ -55,7 +55,7 @@ SCHEMA: dict[str, Any] = {
     "population_rules": {
         "defaults": (dict, {"estado": "activo", "tipo": "general", "moneda": "USD", "pais": "El Salvador"}, None),
         "default_dates": (list, ["created_at", "updated_at"], None),
-        "generated_ids": {"prefix": (str, "AUTO_", ("a non-empty identifier-safe prefix",
+        "generated_ids": {"prefix": (str, "AUTO_", ("letters, digits, _ or - (no quotes, spaces or `;`)",
                                                      lambda v: re.fullmatch(r"[A-Za-z0-9_\-]+", v) is not None))},
     },
     "loading": {
@@ -141,15 +141,66 @@ def _validate(section: dict, schema: dict, prefix: str) -> dict:
     return out
 
 
+# What may reach SQL from the config. Identifiers (column names, schema names) must match a
+# strict pattern: they are never quoted, so a quote or `;` is refused here, naming the key.
+# Values (population defaults) may hold any printable text, quotes and `;` included: dbt writes
+# them as quoted SQL literals (macros/population.sql, _population_literal); only control
+# characters (which PostgreSQL refuses in text, NUL above all) and non-finite numbers are refused.
+COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_population_rules(rules: dict) -> None:
+    import math
+
     for col, val in rules["defaults"].items():
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", str(col)):
-            raise ConfigError(f"population_rules.defaults.{col}: not a valid column name (lowercase letters, digits, _).")
+        if not isinstance(col, str) or not COLUMN_NAME.fullmatch(col):
+            raise ConfigError(f"population_rules.defaults.{col}: not a valid column name (lowercase letters, "
+                              f"digits and _, starting with a letter or _; no quotes, spaces or `;`).")
         if not isinstance(val, (str, int, float)) or isinstance(val, bool):
             raise ConfigError(f"population_rules.defaults.{col}: default must be a string or number, got {val!r}.")
+        if isinstance(val, float) and not math.isfinite(val):
+            raise ConfigError(f"population_rules.defaults.{col}: {val!r} is not a usable default; "
+                              f"write a finite number or a string.")
+        if isinstance(val, str) and _CONTROL.search(val):
+            raise ConfigError(f"population_rules.defaults.{col}: the default {val!r} holds a control character "
+                              f"(a newline, tab or NUL); write it on one line of printable text.")
     for col in rules["default_dates"]:
-        if not isinstance(col, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", col):
-            raise ConfigError(f"population_rules.default_dates: {col!r} is not a valid column name.")
+        if not isinstance(col, str) or not COLUMN_NAME.fullmatch(col):
+            raise ConfigError(f"population_rules.default_dates: {col!r} is not a valid column name (lowercase "
+                              f"letters, digits and _, starting with a letter or _; no quotes, spaces or `;`).")
+
+
+_SEARCH_PATH = re.compile(r"(?:^|\s)(?:-c\s*|--)search_path=(\S*)")
+
+
+def search_path_schemas(url: str) -> list[str] | None:
+    """The schemas a PostgreSQL source URL sets with ``options=-c search_path=...``, or None."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    query = urlsplit(url).query
+    options = " ".join(v for k, v in parse_qsl(query) if k == "options")
+    found = _SEARCH_PATH.findall(options)
+    if not found:
+        return None
+    return [s.strip() for s in found[-1].split(",")]
+
+
+def _check_source_urls(sources: dict) -> None:
+    """A source URL is a connection string, never SQL; the one identifier in it that names
+    something inside the database is a schema of ``options=-c search_path=...``: plain
+    identifiers only (``$user`` too), so the readers' unqualified table names resolve as the
+    column check saw them."""
+    for system in ("orocommerce", "orocrm"):
+        url = sources[system]["url"]
+        if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg2://")):
+            continue
+        for schema in search_path_schemas(url) or []:
+            if schema not in ("$user", '"$user"') and not SCHEMA_NAME.fullmatch(schema):
+                raise ConfigError(f"sources.{system}.url: the search_path of its options names the schema "
+                                  f"{schema!r}, which is not a plain identifier (letters, digits and _, starting "
+                                  f"with a letter or _; no quotes, spaces or `;`).")
 
 
 @dataclass
@@ -212,4 +263,5 @@ def load_config(path: str | os.PathLike | None, root: Path | None = None) -> Con
                               f"{getattr(exc, 'problem', exc)}.") from None
     validated = _validate(data, SCHEMA, "")
     _check_population_rules(validated["population_rules"])
+    _check_source_urls(validated["sources"])
     return Config(raw=validated, path=cfg_path, root=root)

@@ -209,6 +209,15 @@ def transform_steps(select: str | None, changes: list[str] | None = None) -> lis
     ]
 
 
+OUT_OF_SYNC = "schemas on this incremental model are out of sync"
+
+
+def _out_of_sync(res) -> list[str]:
+    """The incremental models of a failed dbt run whose table lacks (or has extra) columns."""
+    return sorted(r.node.name for r in res.results
+                  if str(r.status) == "error" and OUT_OF_SYNC in str(getattr(r, "message", "") or ""))
+
+
 def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics, first_phase: int, total: int) -> bool:
     from ingest.dbt_runner import run_dbt
 
@@ -221,6 +230,14 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             log.info("    skipped: an earlier step failed")
             continue
         res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
+        resynced = [] if full or res.ok else _out_of_sync(res)
+        if resynced:
+            # a new version of the project changed the columns of an incremental model: rebuild the
+            # phase from the sources once (raw keeps every row, so a full refresh gives what the
+            # incremental path would have; models that cannot be rebuilt have full_refresh=false)
+            log.warning(f"    {', '.join(resynced)}: the project changed the columns of this incremental "
+                        "model (an upgrade); rebuilding this phase from the sources (--full-refresh)")
+            res = run_dbt(args + ["--full-refresh"], cfg.root, wh.target, cfg.dbt_vars())
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
         metrics.nodes_built += built
         metrics.tests_passed += res.counts.get("pass", 0)

@@ -243,10 +243,18 @@ def test_a_missing_relation_or_a_new_variable_builds_everything(built):
     proc = built.run("run")
     assert "relation(s) of the last build are missing (dw.dim_moneda)" in _plan(proc)
     assert built.warehouse_query("select count(*) from dw.dim_moneda")[0][0] > 0
+    # a new version of the project that adds a column to an incremental fact (an upgrade,
+    # simulated by dropping the column from the built table): the phase is rebuilt from the
+    # sources with --full-refresh instead of failing on on_schema_change='fail'
+    con = duckdb.connect(built.env["PUNTAFINA_DUCKDB_PATH"])
+    con.execute("alter table dw.fact_metas_ventas drop column monto_meta_usd")
+    con.close()
     built.write_config(symmetry={"priority": "csv"})
     try:
         proc = built.run("run")
     finally:
         built.write_config()
     assert "the project (models, macros, seeds, tests, vars or dbt version) changed" in _plan(proc)
+    assert "fact_metas_ventas: the project changed the columns of this incremental model" in proc.stdout
     assert _last_metrics(built)["nodes_built"] > 90
+    assert built.warehouse_query("select count(monto_meta_usd) from dw.fact_metas_ventas")[0][0] > 0

@@ -140,3 +140,65 @@ def test_config_values_reach_dbt_as_vars(tmp_path):
     cfg.write_text("symmetry: {priority: erp}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="symmetry.priority"):
         load_config(cfg)
+
+
+# ------------------------------------------------------------------ what reaches SQL (issue 9, item 8)
+# Identifiers from the config (column names of the population rules, the id prefix, the schemas of a
+# source URL's search_path) are never quoted in SQL, so a quote or `;` is refused before anything runs.
+# Values (population defaults) are data: quotes and `;` are kept and written as quoted SQL literals;
+# tests/reliability/test_privilege_privacy.py shows such a default reaching dim_almacen as written.
+QUOTE_AND_SEMICOLON = "x'; drop table dw.dim_cliente; --"
+
+
+@pytest.mark.parametrize("text, needle", [
+    (f'population_rules:\n  defaults:\n    "{QUOTE_AND_SEMICOLON}": activo\n',
+     f"population_rules.defaults.{QUOTE_AND_SEMICOLON}: not a valid column name"),
+    ('population_rules:\n  defaults:\n    "pais;": El Salvador\n', "population_rules.defaults.pais;: not a valid column name"),
+    (f'population_rules:\n  default_dates: [created_at, "{QUOTE_AND_SEMICOLON}"]\n',
+     "population_rules.default_dates: \"x'; drop table dw.dim_cliente; --\" is not a valid column name"),
+    ("population_rules:\n  generated_ids: {prefix: \"AUTO'_\"}\n",
+     "population_rules.generated_ids.prefix: \"AUTO'_\" is not valid"),
+    ("population_rules:\n  generated_ids: {prefix: \"AUTO_;\"}\n",
+     "population_rules.generated_ids.prefix: 'AUTO_;' is not valid"),
+    ('population_rules:\n  defaults:\n    pais: "El\\u0000Salvador"\n',
+     "population_rules.defaults.pais: the default 'El\\x00Salvador' holds a control character"),
+    ("population_rules:\n  defaults:\n    moneda: .nan\n", "population_rules.defaults.moneda: nan is not a usable default"),
+    ("sources:\n  orocommerce:\n    url: \"postgresql://etl:secret@127.0.0.1:5432/oro?options=-csearch_path%3Doro'%3Bdrop\"\n",
+     "sources.orocommerce.url: the search_path of its options names the schema \"oro';drop\""),
+    ("sources:\n  orocrm:\n    url: \"postgresql://etl:secret@127.0.0.1:5432/crm?options=-c%20search_path%3Dcrm,%22pub%22\"\n",
+     "sources.orocrm.url: the search_path of its options names the schema '\"pub\"'"),
+])
+def test_identifiers_with_quotes_or_semicolons_are_refused(tmp_path, text, needle):
+    proc = _run(tmp_path, text + _paths(tmp_path))
+    _assert_user_error(proc, needle)
+    assert "secret" not in proc.stdout + proc.stderr, "credentials must never be printed"
+    assert not (tmp_path / "wh.duckdb").exists(), "nothing may be written before the config is valid"
+
+
+def test_values_with_quotes_and_semicolons_are_kept_as_data(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f'population_rules:\n  defaults:\n    pais: "{QUOTE_AND_SEMICOLON}"\n    moneda: 7.5\n'
+                   "sources:\n  orocommerce:\n    url: postgresql://etl@h:5432/oro?options=-c%20search_path%3Doro,public\n"
+                   f"  csv:\n    path: \"{tmp_path}/o'brien; drop\"\n", encoding="utf-8")
+    loaded = load_config(cfg)
+    assert loaded.dbt_vars()["population_rules"]["defaults"] == {"pais": QUOTE_AND_SEMICOLON, "moneda": 7.5}
+    assert loaded.csv_dir == tmp_path / "o'brien; drop"
+    from ingest.config import search_path_schemas
+
+    assert search_path_schemas(loaded["sources"]["orocommerce"]["url"]) == ["oro", "public"]
+
+
+def test_a_search_path_in_a_source_url_reaches_every_source_connection():
+    """The readers add their timeout and read-only options after the URL's own, never instead of them
+    (before, the slices and fingerprints dropped a search_path the column check used)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from ingest.sources.sql_tables import PostgresReader
+
+    reader = PostgresReader("postgresql://etl@h:5432/oro?options=-c%20search_path%3Doro&sslmode=prefer", timeout=30)
+    sent = dict(parse_qsl(urlsplit(reader.cx_url).query))
+    assert sent["options"] == reader.options == ("-c search_path=oro -c statement_timeout=30000 "
+                                                 "-c default_transaction_read_only=on")
+    assert sent["sslmode"] == "prefer"
+    plain = PostgresReader("postgresql://etl@h:5432/oro", timeout=2)
+    assert plain.options == "-c statement_timeout=2000 -c default_transaction_read_only=on"

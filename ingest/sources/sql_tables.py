@@ -320,7 +320,13 @@ class PostgresReader(SliceReader):
         self.timeout = float(timeout)
         parts = urlsplit(url.replace("postgresql+psycopg2://", "postgresql://", 1))
         query = dict(parse_qsl(parts.query))
-        query["options"] = f"-c statement_timeout={int(self.timeout * 1000)} -c default_transaction_read_only=on"
+        # the URL's own options (a search_path naming the schema of the Oro tables) come first, so
+        # every connection (column check, slices, fingerprints) resolves the same tables; ours last,
+        # so the timeout and the read-only transactions always hold
+        self.options = " ".join(filter(None, [query.get("options", "").strip(),
+                                              f"-c statement_timeout={int(self.timeout * 1000)} "
+                                              f"-c default_transaction_read_only=on"]))
+        query["options"] = self.options
         query.setdefault("connect_timeout", str(max(1, int(min(self.timeout, 30)))))
         self.cx_url = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, quote_via=quote), ""))
         self.host = parts.hostname or "localhost"
@@ -333,13 +339,14 @@ class PostgresReader(SliceReader):
     def check(self) -> None:
         self._connect().close()
 
-    def _connect(self, **options):
-        """A psycopg2 connection to the source; SourceError naming the source when it is unreachable."""
+    def _connect(self):
+        """A psycopg2 connection to the source, with the reads' options (search_path, timeout,
+        read-only); SourceError naming the source when it is unreachable."""
         import psycopg2
 
         try:
             return psycopg2.connect(self.url.replace("postgresql+psycopg2://", "postgresql://", 1),
-                                    connect_timeout=max(1, int(min(self.timeout, 10))), **options)
+                                    connect_timeout=max(1, int(min(self.timeout, 10))), options=self.options)
         except psycopg2.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise SourceError(f"PostgreSQL source {self.where()} is unreachable: {first}") from None
@@ -389,8 +396,7 @@ class PostgresReader(SliceReader):
         cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
         sql = (f"select count(*), coalesce(sum(('x' || substr(md5(row({cols})::text), 1, 15))::bit(60)::bigint), 0) "
                f"from {_quote(table.name, self.dialect)}")
-        con = self._connect(options=f"-c statement_timeout={int(self.timeout * 1000)} "
-                                    f"-c default_transaction_read_only=on")
+        con = self._connect()
         try:
             with con.cursor() as cur:
                 cur.execute(sql)
