@@ -22,16 +22,24 @@ sources): a full pipeline run costs about a minute, so the file builds once per 
 nothing for the run without changes, what reads the changed raw tables after the day of
 changes; so these tests also prove that a changed-only build equals a full refresh. The full
 refresh selects the facts alone (the dimensions do not change between those runs).
+The contracts of the dw models are proved on the same built warehouse, by a copy of the
+project with three broken models (a retyped column, a lost column, a null key) that must each
+fail to build and leave the warehouse as it was.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shutil
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from conftest import EtlProject
+from conftest import ROOT, EtlProject
 
 SCALE = 0.15
 CHECKOUT = "CheckoutBundle"
@@ -288,6 +296,60 @@ def test_taxes_are_the_ones_oro_calculated(built):
     (fallback,) = project.warehouse_query(
         "select count(*) from dw.fact_ventas where origen = 'oro' and origen_impuesto = 'regla_iva'")[0]
     assert fallback > 0, "the demo has orders without tax values: their lines use the IVA rule"
+
+
+# (model, text in its SQL, replacement, what the build must then say): one broken model of each kind
+CONTRACT_BREAKS = [
+    # a column changes type (boolean -> 0/1): the contract names it
+    ("dim_marca", "        es_inferido\n    from unidos", "        cast(es_inferido as integer) as es_inferido\n"
+     "    from unidos", r"enforced contract that failed.*es_inferido.*data type mismatch"),
+    # an incremental fact (its table exists) loses a column
+    ("fact_metas_ventas", "        es_meta_equipo,\n", "",
+     r"enforced contract that failed.*es_meta_equipo.*missing in definition"),
+    # one row (the unknown member) with a null key: the not_null constraint of the contract stops the write
+    ("dim_metodo_envio", "{{ surrogate_key(['metodo_envio_id']) }} as metodo_envio_key,",
+     "case when metodo_envio_id = 'N/D' then null else {{ surrogate_key(['metodo_envio_id']) }} end"
+     " as metodo_envio_key,", r"metodo_envio_key.*not.null constraint|not.null constraint.*metodo_envio_key"),
+]
+
+
+def test_contract_violation_fails_the_build(built, tmp_path):
+    """Every dw model has an enforced contract (dbt_project.yml; names and data_type of every column
+    in the layer's YAML, keys not null): a copy of the project where a dimension changes a column's
+    type, an incremental fact drops a column, and a dimension writes a null key fails to build
+    each of the three, with dbt's contract error or the database's not-null violation naming the
+    column, and leaves the warehouse as it was (the check runs before anything is written)."""
+    project = built
+    copy = tmp_path / "proyecto"
+    for part in ("models", "macros", "seeds", "snapshots", "tests"):
+        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy(ROOT / name, copy / name)
+    for model, text, replacement, _ in CONTRACT_BREAKS:
+        path = next((copy / "models").rglob(f"{model}.sql"))
+        sql = path.read_text(encoding="utf-8")
+        assert sql.count(text) == 1, f"{model}.sql changed: the break for this test no longer applies"
+        path.write_text(sql.replace(text, replacement), encoding="utf-8")
+
+    models = [m for m, *_ in CONTRACT_BREAKS]
+    tables = ("select table_name from information_schema.tables where table_schema = 'dw' "
+              "order by table_name")
+    before = (project.warehouse_query(tables),
+              [project.warehouse_query(f"select count(*) from dw.{m}") for m in models])
+    env = {k: v for k, v in project.env.items() if k != "DBT_TARGET_PATH"}
+    proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "--select",
+                           *models, "--target", project.target, "--profiles-dir", str(copy)],
+                          cwd=copy, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0, proc.stdout[-4000:]
+    results = {r["unique_id"].rsplit(".", 1)[1]: r
+               for r in json.loads((copy / "target" / "run_results.json").read_text())["results"]}
+    for model, _, _, expected in CONTRACT_BREAKS:
+        result = results[model]
+        assert result["status"] == "error", f"{model}: {result['status']}"
+        assert re.search(expected, result["message"], re.S | re.I), f"{model}: {result['message']}"
+    after = (project.warehouse_query(tables),
+             [project.warehouse_query(f"select count(*) from dw.{m}") for m in models])
+    assert after == before, "a build stopped by its contract changed the warehouse"
 
 
 def test_incremental_run_equals_full_refresh(built):

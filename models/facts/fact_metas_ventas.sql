@@ -102,8 +102,8 @@ final as (
         {{ clave_dimension('almacen_codigo', 'almacen_key_encontrada') }} as almacen_key,
         {{ clave_dimension('moneda', 'moneda_key_encontrada') }} as moneda_key,
         es_meta_equipo,
-        monto_meta,
-        case when upper(moneda) = 'USD' then 1 else tasa_usd end as tasa_usd,
+        cast(monto_meta as decimal(19, 4)) as monto_meta,
+        cast(case when upper(moneda) = 'USD' then 1 else tasa_usd end as decimal(18, 8)) as tasa_usd,
         {{ convertir_a_usd('monto_meta', 'moneda', 'tasa_usd') }} as monto_meta_usd,
         (
             {{ es_miembro_inferido('canal_codigo', 'canal_key_encontrada') }}

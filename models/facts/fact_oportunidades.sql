@@ -176,7 +176,7 @@ final as (
             as ingreso_cierre_usd,
         {{ convertir_a_usd('monto_ponderado', 'moneda_presupuesto', 'tasa_usd_presupuesto') }}
             as monto_ponderado_usd,
-        dias_a_cierre,
+        cast(dias_a_cierre as integer) as dias_a_cierre,
         fecha_cierre is not null as es_cerrada,
         (
             {{ es_miembro_inferido('cuenta_id', 'cuenta_key_encontrada') }}

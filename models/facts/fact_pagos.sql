@@ -125,7 +125,7 @@ final as (
     select
         {{ surrogate_key(['pago_id']) }} as pago_key,
         pago_id,
-        referencia,
+        cast(referencia as {{ dbt.type_string() }}) as referencia,
         numero_documento,
         fecha_key,
         case
@@ -136,11 +136,11 @@ final as (
         {{ clave_dimension('moneda', 'moneda_key_encontrada') }} as moneda_key,
         {{ clave_dimension('sitio_web_id', 'sitio_web_key_encontrada') }} as sitio_web_key,
         {{ clave_dimension('canal_codigo', 'canal_key_encontrada') }} as canal_key,
-        accion,
+        cast(accion as {{ dbt.type_string() }}) as accion,
         es_exitoso,
         es_activo,
-        monto,
-        case when upper(moneda) = 'USD' then 1 else tasa_usd end as tasa_usd,
+        cast(monto as decimal(19, 4)) as monto,
+        cast(case when upper(moneda) = 'USD' then 1 else tasa_usd end as decimal(18, 8)) as tasa_usd,
         {{ convertir_a_usd('monto', 'moneda', 'tasa_usd') }} as monto_usd,
         (
             (cliente_id is not null and cliente_key_encontrada is null)
