@@ -218,6 +218,19 @@ def _out_of_sync(res) -> list[str]:
                   if str(r.status) == "error" and OUT_OF_SYNC in str(getattr(r, "message", "") or ""))
 
 
+CONNECTION_LOST = ("connection to server", "could not connect", "server closed the connection",
+                   "terminating connection", "not currently accepting connections", "connection refused",
+                   "connection already closed", "could not set lock on file")
+
+
+def _connection_lost(res) -> str | None:
+    """The first failure of a dbt run that says the warehouse could not be reached, or None."""
+    for failure in res.failures:
+        if any(marker in failure.lower() for marker in CONNECTION_LOST):
+            return failure.strip().splitlines()[0][:300]
+    return None
+
+
 def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics, first_phase: int, total: int) -> bool:
     from ingest.dbt_runner import run_dbt
 
@@ -238,6 +251,17 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             log.warning(f"    {', '.join(resynced)}: the project changed the columns of this incremental "
                         "model (an upgrade); rebuilding this phase from the sources (--full-refresh)")
             res = run_dbt(args + ["--full-refresh"], cfg.root, wh.target, cfg.dbt_vars())
+        retries, delay = cfg.batch["max_retries"], cfg.batch["retry_delay"]
+        for attempt in range(1, retries + 1):
+            lost = _connection_lost(res)
+            if res.ok or lost is None:
+                break
+            # the warehouse went away (restart, failover, network): the phase's nodes are
+            # idempotent, so the phase runs again, per batch.max_retries / retry_delay
+            log.warning(f"    building: attempt {attempt} of {retries + 1} failed ({lost}); "
+                        f"retrying this phase in {delay:g} s")
+            time.sleep(delay)
+            res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
         metrics.nodes_built += built
         metrics.tests_passed += res.counts.get("pass", 0)
