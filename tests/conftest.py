@@ -51,10 +51,11 @@ def require_pg() -> None:
     pytest.skip(f"{_PG_REASON}; PostgreSQL tests skipped (they always run in CI)")
 
 
-def pg_admin(sql: str, dbname: str = "postgres"):
+def pg_admin(sql: str, dbname: str = "postgres", user: str | None = None):
+    """Runs one statement (autocommit) as the test superuser, or as ``user`` (same password)."""
     import psycopg2
 
-    con = psycopg2.connect(dbname=dbname, **PG)
+    con = psycopg2.connect(dbname=dbname, **(PG | {"user": user} if user else PG), connect_timeout=5)
     con.autocommit = True
     try:
         with con.cursor() as cur:

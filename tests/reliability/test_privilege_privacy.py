@@ -31,26 +31,12 @@ def _mask(value: str) -> str:
     return "pii_" + hashlib.md5(value.strip().lower().encode("utf-8")).hexdigest()[:12]
 
 
-def _as(role: str, dbname: str, sql: str):
-    import psycopg2
-
-    con = psycopg2.connect(host=PG["host"], port=PG["port"], user=role, password=PG["password"], dbname=dbname,
-                           connect_timeout=5)
-    con.autocommit = True
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall() if cur.description else None
-    finally:
-        con.close()
-
-
 def _refused(role: str, dbname: str, sql: str) -> str:
     """The error PostgreSQL gives `role` for `sql`; fails the test when it is allowed."""
     import psycopg2
 
     try:
-        _as(role, dbname, sql)
+        pg_admin(sql, dbname, user=role)
     except psycopg2.Error as exc:
         return str(exc).strip().splitlines()[0]
     raise AssertionError(f"{role} was allowed to run {sql!r} on {dbname}")
