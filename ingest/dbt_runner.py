@@ -56,11 +56,13 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
 
     log = get_logger("dbt")
     out = DbtResult(ok=True)
-    progress = {"total": 0, "done": 0, "t0": time.monotonic(), "shown": time.monotonic()}
+    progress = {"total": 0, "done": 0, "t0": None, "shown": time.monotonic()}
 
     def on_event(event) -> None:
         if event.info.name == "LogStartLine":  # "12 of 417 START …": the invocation's node count
             progress["total"] = max(progress["total"], int(getattr(event.data, "total", 0) or 0))
+            if progress["t0"] is None:   # the clock of the estimate starts with the first node, not the parse
+                progress["t0"] = time.monotonic()
             return
         if event.info.name != "NodeFinished":
             return
@@ -69,9 +71,14 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         done, total = progress["done"], progress["total"]
         if total and done < total and now - progress["shown"] >= PROGRESS_EVERY_S:
             progress["shown"] = now
-            left = (now - progress["t0"]) / done * (total - done)
-            log.info(f"    … {done}/{total} nodes done, about {left:.0f} s left",
-                     extra={"data": {"nodes_done": done, "nodes_total": total, "eta_s": round(left, 1)}})
+            # an estimate from the first few nodes says nothing (one slow first test): wait for 5 %
+            if done >= max(3, total // 20):
+                left = (now - (progress["t0"] or now)) / done * (total - done)
+                log.info(f"    … {done}/{total} nodes done, about {left:.0f} s left",
+                         extra={"data": {"nodes_done": done, "nodes_total": total, "eta_s": round(left, 1)}})
+            else:
+                log.info(f"    … {done}/{total} nodes done",
+                         extra={"data": {"nodes_done": done, "nodes_total": total}})
         data = event.data
         info = data.node_info
         status = data.run_result.status
