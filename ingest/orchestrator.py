@@ -242,7 +242,8 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         if not ok:
             log.info("    skipped: an earlier step failed")
             continue
-        res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
+        phase = args + (["--full-refresh"] if full else [])
+        res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())
         resynced = [] if full or res.ok else _out_of_sync(res)
         if resynced:
             # a new version of the project changed the columns of an incremental model: rebuild the
@@ -250,7 +251,8 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             # incremental path would have; models that cannot be rebuilt have full_refresh=false)
             log.warning(f"    {', '.join(resynced)}: the project changed the columns of this incremental "
                         "model (an upgrade); rebuilding this phase from the sources (--full-refresh)")
-            res = run_dbt(args + ["--full-refresh"], cfg.root, wh.target, cfg.dbt_vars())
+            phase = args + ["--full-refresh"]
+            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())
         retries, delay = cfg.batch["max_retries"], cfg.batch["retry_delay"]
         for attempt in range(1, retries + 1):
             lost = _connection_lost(res)
@@ -261,7 +263,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             log.warning(f"    building: attempt {attempt} of {retries + 1} failed ({lost}); "
                         f"retrying this phase in {delay:g} s")
             time.sleep(delay)
-            res = run_dbt(args + (["--full-refresh"] if full else []), cfg.root, wh.target, cfg.dbt_vars())
+            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())   # as last run (a resync's full refresh too)
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
         metrics.nodes_built += built
         metrics.tests_passed += res.counts.get("pass", 0)
