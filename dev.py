@@ -3,7 +3,7 @@
 
     python3 dev.py run     # install (once) into .venv, then run the whole pipeline (args go to run_etl.py)
     python3 dev.py test    # install (once) into .venv, then run the test suite (args go to pytest;
-                           # default: -q --durations=15 tests)
+                           # default: -q --durations=15 -n <cores, at most 4> --dist loadscope tests)
 
 Installation creates .venv, installs the pinned requirements.lock and the `puntafina`
 command (pyproject.toml, editable: `.venv/bin/puntafina run` = `python run_etl.py run`);
@@ -59,7 +59,11 @@ def main(argv: list[str]) -> int:
     if argv[0] == "run":
         cmd = [str(PY), str(ROOT / "run_etl.py"), *argv[1:]]
     else:
-        cmd = [str(PY), "-m", "pytest", *(argv[1:] or ["-q", "--durations=15", "tests"])]
+        # one pytest-xdist worker per core (at most 4: each runs whole pipelines); tests that share
+        # a built warehouse stay on one worker (tests/conftest.py: one unit per module and warehouse)
+        workers = str(max(1, min(4, os.cpu_count() or 1)))
+        cmd = [str(PY), "-m", "pytest",
+               *(argv[1:] or ["-q", "--durations=15", "-n", workers, "--dist", "loadscope", "tests"])]
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 

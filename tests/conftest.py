@@ -7,6 +7,7 @@ in CI (CI=true), where a missing server fails them: CI must test both warehouses
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -19,6 +20,45 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ingest import catalog  # noqa: E402
+
+# Under pytest-xdist (`dev.py test` runs one worker per core), each worker's dbt writes a
+# target/ of its own: two dbt processes sharing one target/ read each other's half-written
+# manifest and partial-parse files. (A project that sets DBT_TARGET_PATH keeps its own.)
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER and "DBT_TARGET_PATH" not in os.environ:
+    os.environ["DBT_TARGET_PATH"] = str(ROOT / "target" / f"pytest-{_WORKER}")
+
+# The slowest modules first (each builds warehouses; minutes on a 2-core machine), so the
+# xdist workers take them at once and end together instead of one finishing a long module alone.
+_SLOW_FIRST = ("test_warehouse_e2e", "test_databases_go_away", "test_lint", "test_build_plan", "test_run_lock",
+               "test_csv_values", "test_source_contracts", "test_privilege_privacy", "test_benchmarks")
+_ADAPTER_PARAM = re.compile(r"\[(duckdb|postgres)\b")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(_SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__.rsplit(".", 1)[-1], len(rank)))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without xdist there is nothing to schedule
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadscope`, one unit per test module and warehouse: the tests of a module whose
+    parameters start with an adapter (`test_x[duckdb]`, `test_x[postgres-...]`) form one unit
+    per adapter, the others one unit per module. Module-scoped fixtures (a warehouse built once
+    for the module's tests) are then built once, and the DuckDB and PostgreSQL halves of a
+    module run side by side. (`--dist loadgroup` cannot do this with pytest 9.2: xdist 3.8
+    rewrites a node id attribute pytest no longer reads.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleAndWarehouse(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            adapter = _ADAPTER_PARAM.search(nodeid)
+            return f"{module}:{adapter.group(1)}" if adapter else module
+
+    return ModuleAndWarehouse(config, log)
 
 PG = {
     "host": os.environ.get("PUNTAFINA_TEST_PG_HOST", "127.0.0.1"),
