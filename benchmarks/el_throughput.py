@@ -87,7 +87,7 @@ def bench_copy(rows: int) -> dict:
     secs = time.monotonic() - t0
     got = psql(DST, "select count(*), count(distinct id), sum(value) from raw_orocommerce.oro_order_line_item")
     return {"method": "(a) COPY binary, psql -> psql", "seconds": secs, "rows_ok": got.split("|")[0] == str(rows),
-            "peak_mb": None}
+            "peak_mb": None, "cpu_s": None}
 
 
 def bench_ingest(rows: int, target: str, chunk: int) -> dict:
@@ -111,10 +111,11 @@ def bench_ingest(rows: int, target: str, chunk: int) -> dict:
             "t0 = time.monotonic(); r = job.run(full=True, resume=True)\n"
             "print(json.dumps({'seconds': time.monotonic() - t0, 'rows': r.rows, 'rounds': r.rounds}))\n"
             ) % (str(ROOT), str(cfg), target, str(tmp))
-    proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-c", code], env=env,
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-c", code], env=env,
                           capture_output=True, text=True, check=True)
     res = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    rss_kb, user_s, sys_s = proc.stderr.strip().splitlines()[-1].split()
+    peak, cpu = int(rss_kb) / 1024, float(user_s) + float(sys_s)
     if target == "duckdb":
         import duckdb
 
@@ -126,7 +127,7 @@ def bench_ingest(rows: int, target: str, chunk: int) -> dict:
                               "raw_orocommerce.oro_order_line_item").strip().split("|"))
     ok = int(got[0]) == rows and int(got[1]) == rows
     return {"method": f"(b) run_etl ingest -> {target} (slices of {chunk:,}, {res['rounds']} rounds)",
-            "seconds": res["seconds"], "rows_ok": ok, "peak_mb": peak}
+            "seconds": res["seconds"], "rows_ok": ok, "peak_mb": peak, "cpu_s": cpu}
 
 
 def main() -> int:
@@ -141,12 +142,13 @@ def main() -> int:
     for target in args.targets.split(","):
         results.append(bench_ingest(args.rows, target, args.chunk_size))
     copy_rate = args.rows / results[0]["seconds"]
-    print(f"\n| method | rows | seconds | rows/s | ratio to COPY | peak RSS MB | rows ok |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(f"\n| method | rows | seconds | CPU s (process) | rows/s | ratio to COPY | peak RSS MB | rows ok |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         rate = args.rows / r["seconds"]
         peak = f"{r['peak_mb']:.0f}" if r["peak_mb"] else ""
-        print(f"| {r['method']} | {args.rows:,} | {r['seconds']:.2f} | {rate:,.0f} | {copy_rate / rate:.1f}x | "
+        cpu = f"{r['cpu_s']:.1f}" if r["cpu_s"] else ""
+        print(f"| {r['method']} | {args.rows:,} | {r['seconds']:.2f} | {cpu} | {rate:,.0f} | {copy_rate / rate:.1f}x | "
               f"{peak} | {'yes' if r['rows_ok'] else 'NO'} |")
     for db in (SRC, DST):
         psql("postgres", f'drop database if exists "{db}"')

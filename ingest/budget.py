@@ -8,7 +8,8 @@ then dbt builds, both with DuckDB embedded). It is split by phase, since they ne
   from ``PUNTAFINA_DUCKDB_MEMORY_LIMIT``); DuckDB spills what does not fit to ``<file>.tmp``.
   The other half is Python: dbt's parsed project, the adapters, dlt and pyarrow already loaded.
 - extract: DuckDB as dlt's destination (its merges) gets a quarter; the reader slices in flight
-  (one per extract worker) a quarter together, in Arrow bytes: a table whose rows are wide is
+  (one per extract worker, and one read ahead per worker while a round loads:
+  ``pipeline.ReadAhead``) a quarter together, in Arrow bytes: a table whose rows are wide is
   read in slices of fewer rows than ``chunk_size``. dlt's item buffers
   (``data_writer.buffer_max_items``) hold no slice: an Arrow table is written to parquet as it
   arrives. The rest is Python, dlt and pyarrow.
@@ -54,8 +55,9 @@ class Budget:
 
     @property
     def slice_bytes(self) -> int:
-        """Arrow bytes one reader slice may take (``workers`` slices are read at once)."""
-        return max(SLICE_FLOOR_MB, self.memory_mb // 4 // self.workers) * 2 ** 20
+        """Arrow bytes one reader slice may take (``workers`` slices are read at once, and as many
+        are read ahead while a round loads)."""
+        return max(SLICE_FLOOR_MB, self.memory_mb // 4 // (2 * self.workers)) * 2 ** 20
 
     def slice_rows(self, chunk_size: int, row_bytes: float | None, floor: int) -> int:
         """Rows of the next slice: ``chunk_size``, fewer when that many rows would not fit."""

@@ -19,6 +19,12 @@ the round in flight, and the next run resumes from the last committed slice.
   run goes on. A table with an unusable file is never truncated: its reload (a non-incremental
   table, or ``--full-refresh``) is skipped this run and its raw rows from the last load stay.
   With ``sources.csv.on_error: fail`` the first unusable file or rejected line stops the job.
+
+Reading and loading overlap: when a table's slice has been read, its next slice is read in the
+background (``ReadAhead``, at most ``batch.max_workers`` reads at once) while dlt normalizes and
+loads the round. The read-ahead lives only in memory: a kill still loses at most the round in
+flight, and a round that fails (and is retried) reads its slice again. A SQL slice holds each
+primary key once (keyset pagination), so the merge loads it without dlt's deduplication pass.
 """
 from __future__ import annotations
 
@@ -26,7 +32,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -123,6 +131,62 @@ def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
             "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
 
 
+class ReadAhead:
+    """The next slice of each table, read in the background while the current round loads.
+
+    A read is keyed by the slice it is for (the table's cycle and chunk number, and its row
+    limit): the next round takes it only when it asks for exactly that slice, so a retried round
+    (same chunk as before), a chunk size halved by the memory guard or a new cycle reads afresh.
+    A read that failed is dropped and redone by the round itself, with its retries and errors."""
+
+    def __init__(self, reader: SliceReader, workers: int):
+        self.reader = reader
+        self.workers = max(1, workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: dict[str, tuple[tuple, Future]] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    @staticmethod
+    def _key(state: dict, limit: int) -> tuple:
+        return state.get("cycle"), state.get("chunk"), limit
+
+    def start(self, table, state: dict, limit: int) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="read-ahead")
+        future = self._pool.submit(self.reader.read, table, state.get("after"), limit)
+        with self._lock:
+            old = self._pending.pop(table.name, None)
+            self._pending[table.name] = (self._key(state, limit), future)
+        if old:
+            old[1].cancel()
+
+    def take(self, table, state: dict, limit: int):
+        with self._lock:
+            entry = self._pending.pop(table.name, None)
+        if entry is None:
+            return None
+        key, future = entry
+        if key != self._key(state, limit):
+            future.cancel()
+            return None
+        try:
+            data = future.result()
+        except Exception:  # noqa: BLE001 - the round reads it again and handles the error
+            return None
+        self.hits += 1
+        return data
+
+    def close(self) -> None:
+        """Drops what was read ahead and waits for reads in progress (the job is over)."""
+        with self._lock:
+            self._pending.clear()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 class Job:
     """One source system's dlt pipeline and its tables."""
 
@@ -144,12 +208,14 @@ class Job:
         except ImportError:
             pass
         self.reader: SliceReader | None = None
+        self.read_ahead: ReadAhead | None = None
         self._csv_inputs: dict[str, list[tuple[Path, str, csv_files.Header]]] = {}
         self._csv_errors: list[str] = []
         self._csv_warnings: list[str] = []
         self.quarantined: dict[str, dict[str, int]] = {}  # table -> reason -> rows (this run)
         if system != "csv":
             self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
+            self.read_ahead = ReadAhead(self.reader, self.budget.workers)
             self.tables = {t.name: t for t in catalog.tables(system)}
         else:
             self.tables = csv_files.CSV_FILES
@@ -169,8 +235,12 @@ class Job:
             gen = self._csv_slices(plan)
         else:
             gen = self._sql_slices(plan)
+        disposition = plan.write_disposition
+        if disposition == "merge" and self.system != "csv":
+            # keyset slices of a table with a primary key hold each key once: no dedup pass in the merge
+            disposition = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
         return dlt.resource(gen, name=plan.name, primary_key=plan.primary_key,
-                            write_disposition=plan.write_disposition, parallelized=True,
+                            write_disposition=disposition, parallelized=True,
                             columns=self._column_hints(plan.name))
 
     def _column_hints(self, name: str) -> dict:
@@ -193,7 +263,9 @@ class Job:
         def slices():
             st = dlt.current.resource_state()
             s = dict(plan.state)
-            data = reader.read(table, s.get("after"), size)
+            data = self.read_ahead.take(table, s, size)
+            if data is None:
+                data = reader.read(table, s.get("after"), size)
             self._measure(table.name, data)
             horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                        + dt.timedelta(seconds=FUTURE_TOLERANCE))
@@ -221,6 +293,8 @@ class Job:
             # rows with a future cursor sort last: the slice that meets one ends the table for this run
             s["done"] = data.num_rows < size or sql_tables.FUTURE in checked.counts
             st["slices"] = s
+            if not s["done"]:  # the next slice is read while this round is normalized and loaded
+                self.read_ahead.start(table, s, self._slice_rows(table.name))
 
         return slices
 
@@ -362,6 +436,13 @@ class Job:
 
     # -- the run
     def run(self, full: bool, resume: bool, on_round: Callable[[JobResult], None] | None = None) -> JobResult:
+        try:
+            return self._run(full, resume, on_round)
+        finally:
+            if self.read_ahead is not None:
+                self.read_ahead.close()
+
+    def _run(self, full: bool, resume: bool, on_round: Callable[[JobResult], None] | None) -> JobResult:
         result = JobResult(self.system)
         started = time.monotonic()
         self._finish_pending(resume)

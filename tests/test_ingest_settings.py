@@ -43,6 +43,42 @@ def test_chunk_size_sets_the_slices(small):
     doc = json.loads((small.tmp / "checkpoints" / "orocommerce.checkpoint").read_text())
     assert doc["tables"]["oro_order_line_item"]["rows"] == n
     assert small.raw_counts("orocommerce") == small.source_counts("orocommerce")
+    # every slice after a table's first was read ahead, while the round before it loaded
+    assert job.read_ahead.hits == sum(max(0, p.chunks - 1) for p in res.tables.values()) > 0
+
+
+def test_a_read_ahead_is_used_only_for_the_slice_it_was_read_for():
+    """A retried round asks for the same chunk again, a memory-halved one for fewer rows, a new
+    cycle starts at chunk 0: none of them takes a slice read ahead for another; a read that
+    failed is not handed out (the round reads again, with its own retries and errors)."""
+    from ingest.pipeline import ReadAhead
+
+    class Reader:
+        def __init__(self):
+            self.calls = []
+
+        def read(self, table, after, limit):
+            self.calls.append((after, limit))
+            if after == ["boom"]:
+                raise SourceError("connection reset by peer")
+            return {"after": after, "limit": limit}
+
+    table = catalog.get("orocommerce", "oro_order")
+    ahead = ReadAhead(Reader(), workers=2)
+    try:
+        ahead.start(table, {"cycle": 3, "chunk": 2, "after": [10]}, 500)
+        assert ahead.take(table, {"cycle": 3, "chunk": 2, "after": [10]}, 500) == {"after": [10], "limit": 500}
+        assert ahead.take(table, {"cycle": 3, "chunk": 2, "after": [10]}, 500) is None  # taken once
+        for other in ({"cycle": 3, "chunk": 1}, {"cycle": 4, "chunk": 2}):
+            ahead.start(table, {"cycle": 3, "chunk": 2, "after": [10]}, 500)
+            assert ahead.take(table, other, 500) is None
+        ahead.start(table, {"cycle": 3, "chunk": 2, "after": [10]}, 500)
+        assert ahead.take(table, {"cycle": 3, "chunk": 2}, 250) is None  # the chunk size was halved
+        ahead.start(table, {"cycle": 3, "chunk": 5, "after": ["boom"]}, 500)
+        assert ahead.take(table, {"cycle": 3, "chunk": 5, "after": ["boom"]}, 500) is None
+        assert ahead.hits == 1
+    finally:
+        ahead.close()
 
 
 def test_retries_with_delay_then_success(small, monkeypatch):

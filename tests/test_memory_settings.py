@@ -35,7 +35,7 @@ _PROBE = textwrap.dedent("""
     out["normalize_workers"] = dlt.config.get("normalize.workers")
     out["extract_workers"] = dlt.config.get("extract.workers")
     out["rows_first"] = job._slice_rows("oro_order")
-    job._row_bytes["oro_order"] = 2 ** 15  # a table of 32 KiB rows
+    job._row_bytes["oro_order"] = 2 ** 14  # a table of 16 KiB rows
     out["rows_wide"] = job._slice_rows("oro_order")
 
     from dbt.cli.main import dbtRunner  # the profile run_etl.py's dbt invocations use
@@ -73,7 +73,8 @@ def test_max_memory_mb_reaches_duckdb_dlt_and_the_slices(duck_project):
     assert out["add_dlt_load_id"] is True
     assert out["normalize_workers"] == 1
     assert str(out["extract_workers"]) == "2"
-    # slices: chunk_size while rows are narrow; 2 slices share 100 MiB: 50 MiB / 32 KiB rows = 1,600 rows
+    # slices: chunk_size while rows are narrow; 2 slices read and 2 read ahead share 100 MiB:
+    # 25 MiB / 16 KiB rows = 1,600 rows
     assert out["rows_first"] == 50000
     assert out["rows_wide"] == 1600
 
@@ -82,7 +83,7 @@ def test_the_shipped_budget_splits_as_documented():
     from ingest.budget import Budget
 
     b = Budget(1024, 2)
-    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (512, 256, 128 * 2 ** 20)
+    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (512, 256, 64 * 2 ** 20)
     assert b.env()["PUNTAFINA_DUCKDB_MEMORY_LIMIT"] == "512MiB"
     tiny = Budget(1, 1)  # however small: DuckDB keeps a working floor, a slice at least 1,000 rows
     assert tiny.dbt_duckdb_mb == tiny.load_duckdb_mb == 64
