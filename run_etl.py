@@ -239,9 +239,28 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         orch.preflight(cfg, wh, systems)
     except orch.PreflightError as exc:
         return _user_error(log, exc)
+    from ingest import progress
+
+    bars = progress.wanted("quiet" if getattr(args, "quiet", False) else "normal",
+                           cfg.raw["monitoring"]["log_format"])
+    with progress.shown(bars):
+        ok = _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics)
+    orch.finish_metrics(metrics, ok, t0, cpu0)
+    path = orch.write_metrics(cfg, wh, metrics)
+    orch.summary(log, metrics, path)
+    if metrics.status == "partial":
+        log.error(f"error: {len(metrics.errors)} input(s) could not be used (named above and in logs/errors/); "
+                  f"everything else was {'loaded' if extract_only else 'loaded and built'}, and each of those "
+                  f"tables keeps its rows from the last load.")
+    return 0 if metrics.status == "success" else 1
+
+
+def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics) -> bool:
+    from ingest import orchestrator as orch
+
     select = getattr(args, "select", None)
     total = 1 if extract_only else 1 + len(orch.transform_steps(select))
-    orch._phase(log, 1, total, "Extract (dlt -> raw)")
+    orch._phase(log, 1, total, "Extract (dlt -> raw)", metrics)
     ok = orch.extract(cfg, wh, systems, full, metrics)
     loaded = sorted(t for t, rows in metrics.tables.items() if rows)
     if loaded and wh.target == "postgres":
@@ -251,6 +270,7 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         except Exception as exc:  # noqa: BLE001 - statistics make plans good, their absence is not a failure
             log.warning(f"  could not ANALYZE the loaded raw tables: {exc}")
             metrics.warnings.append(f"ANALYZE of the raw tables failed: {exc}")
+    orch.end_phase(metrics, "ok" if ok else "failed")
     if not extract_only and ok:
         plan, facts = orch.build_plan(cfg, wh, full, select)
         metrics.build_plan = plan.reason
@@ -262,14 +282,7 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
             orch.record_build(wh, metrics, plan, facts)
     elif not extract_only:
         log.info("\nTransform skipped: the extract failed (committed chunks are kept; fix the cause and rerun)")
-    orch.finish_metrics(metrics, ok, t0, cpu0)
-    path = orch.write_metrics(cfg, wh, metrics)
-    orch.summary(log, metrics, path)
-    if metrics.status == "partial":
-        log.error(f"error: {len(metrics.errors)} input(s) could not be used (named above and in logs/errors/); "
-                  f"everything else was {'loaded' if extract_only else 'loaded and built'}, and each of those "
-                  f"tables keeps its rows from the last load.")
-    return 0 if metrics.status == "success" else 1
+    return ok
 
 
 def cmd_ingest(args, cfg, log) -> int:
@@ -300,8 +313,12 @@ def _validate(args, cfg, log, wh) -> int:
     metrics = orch.new_metrics("validate", args.target)
     log.info(f"PuntaFina ETL  validate  target {args.target}: {wh.describe()}")
     select = args.select or "source:* path:models/staging"
-    ok = orch.transform(cfg, wh, [("Validate (sources and staging)", ["build", "--select", *select.split()])],
-                        False, metrics, 1, 1)
+    from ingest import progress
+
+    with progress.shown(progress.wanted("quiet" if getattr(args, "quiet", False) else "normal",
+                                        cfg.raw["monitoring"]["log_format"])):
+        ok = orch.transform(cfg, wh, [("Validate (sources and staging)", ["build", "--select", *select.split()])],
+                            False, metrics, 1, 1)
     orch.finish_metrics(metrics, ok, t0, cpu0)
     path = orch.write_metrics(cfg, wh, metrics)
     orch.summary(log, metrics, path)

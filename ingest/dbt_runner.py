@@ -54,6 +54,9 @@ def _manifest(common: list[str]):
 def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False) -> DbtResult:
     from dbt.cli.main import dbtRunner
 
+    from ingest import progress as progress_bars
+    from ingest.logs import _CONTEXT
+
     log = get_logger("dbt")
     out = DbtResult(ok=True)
     progress = {"total": 0, "done": 0, "t0": None, "shown": time.monotonic()}
@@ -69,6 +72,9 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         progress["done"] += 1
         now = time.monotonic()
         done, total = progress["done"], progress["total"]
+        bars = progress_bars.current()
+        if bars is not None:  # on a terminal: the phase's bar (ingest/progress.py)
+            bars.nodes(str(_CONTEXT.get("phase", "build")), done, total)
         if total and done < total and now - progress["shown"] >= PROGRESS_EVERY_S:
             progress["shown"] = now
             # an estimate from the first few nodes says nothing (one slow first test): wait for 5 %

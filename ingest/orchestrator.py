@@ -49,13 +49,31 @@ class RunMetrics:
     cpu_percent: float = 0.0
     build_plan: str = ""         # what the transform built and why (ingest/build_state.py)
     relations: list = field(default_factory=list)  # [schema, name] of every relation the build wrote
+    phases: list = field(default_factory=list)  # {phase, start_s, duration_s, status}: the run page's timeline
+    rejected: dict = field(default_factory=dict)  # raw_<system>.<table> -> malformed lines kept in _rechazo
 
 
-def _phase(log, n: int, total: int, title: str) -> None:
+_CLOCKS: dict[str, float] = {}  # run_id -> monotonic start (phases' offsets)
+
+
+def _phase(log, n: int, total: int, title: str, metrics: RunMetrics | None = None) -> None:
     from ingest.logs import set_context
 
     set_context(phase=title)
     log.info(f"\n== {n}/{total} {title} ==")
+    if metrics is not None:
+        end_phase(metrics, "ok")
+        t0 = _CLOCKS.setdefault(metrics.run_id, time.monotonic())
+        metrics.phases.append({"phase": title, "start_s": round(time.monotonic() - t0, 2), "duration_s": 0.0,
+                               "status": "running"})
+
+
+def end_phase(m: RunMetrics, status: str) -> None:
+    """Closes the phase in progress (if any) with ``status``: ok, failed or skipped."""
+    if m.phases and m.phases[-1]["status"] == "running":
+        p = m.phases[-1]
+        p["duration_s"] = round(time.monotonic() - _CLOCKS.get(m.run_id, time.monotonic()) - p["start_s"], 2)
+        p["status"] = status
 
 
 def demo_missing(cfg: Config, wh: Warehouse, selected: list[str]) -> bool:
@@ -115,6 +133,7 @@ def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
 
 
 def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
+    from ingest import progress as progress_bars
     from ingest.pipeline import IngestError, Job
     from ingest.sources.csv_files import CsvStructureError
 
@@ -125,7 +144,10 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
         printed: dict[str, int] = {}
 
         def on_round(result, printed=printed):
+            bars = progress_bars.current()
             for name, prog in result.tables.items():
+                if bars is not None and not prog.unchanged:
+                    bars.table(f"{system}.{name}", prog.expected, prog.rows)
                 if prog.rows and printed.get(name) != prog.rows:
                     printed[name] = prog.rows
                     log.info(f"    {name:<34} chunk {prog.cycle_chunk:>4}: {prog.total_rows:>12,} rows",
@@ -133,6 +155,7 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
                                              "chunk": prog.cycle_chunk}})
         try:
             job = Job(system, cfg, wh)
+            job.count_rows = progress_bars.current() is not None
             res = job.run(full=full, resume=cfg.raw["recovery"]["resume_on_failure"], on_round=on_round)
         except (IngestError, CsvStructureError) as exc:
             log.error(f"  {system}: {exc}")
@@ -165,7 +188,13 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
                  + (f", {quarantined:,} source row(s) quarantined" if quarantined else ""),
                  extra={"data": {"source": system, "rows": res.rows, "duration_s": round(res.seconds, 2)}})
         metrics.records_extracted += res.rows
+        bars = progress_bars.current()
+        if bars is not None:
+            for name, p in res.tables.items():
+                if not p.unchanged:
+                    bars.table_done(f"{system}.{name}")
         metrics.records_rejected += rejected
+        metrics.rejected.update({f"raw_{system}.{n}": p.rejected for n, p in res.tables.items() if p.rejected})
         metrics.tables.update({f"raw_{system}.{n}": p.rows for n, p in res.tables.items()})
         del job
     import gc
@@ -238,9 +267,10 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     ok = True
     all_results: list = []
     for i, (title, args) in enumerate(steps):
-        _phase(log, first_phase + i, total, title)
+        _phase(log, first_phase + i, total, title, metrics)
         if not ok:
             log.info("    skipped: an earlier step failed")
+            end_phase(metrics, "skipped")
             continue
         phase = args + (["--full-refresh"] if full else [])
         res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())
@@ -280,6 +310,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
                      f"{res.counts.get('warn', 0)} warned, {res.counts.get('fail', 0)} failed, "
                      f"{res.counts.get('error', 0)} error(s), {res.counts.get('skipped', 0)} skipped")
         ok = ok and res.ok
+        end_phase(metrics, "ok" if res.ok else "failed")
         all_results.extend(res.results)
         metrics.relations += sorted({(r.node.schema, r.node.alias) for r in res.results
                                      if str(r.status) == "success" and r.node.resource_type in ("model", "seed", "snapshot")
@@ -337,14 +368,17 @@ def record_build(wh: Warehouse, metrics: RunMetrics, plan, facts) -> None:
 
 def new_metrics(command: str, target: str) -> RunMetrics:
     now = dt.datetime.now(dt.timezone.utc)
-    return RunMetrics(run_id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], command=command,
-                      target=target, started_at=now.isoformat(timespec="seconds"))
+    m = RunMetrics(run_id=now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], command=command,
+                   target=target, started_at=now.isoformat(timespec="seconds"))
+    _CLOCKS[m.run_id] = time.monotonic()
+    return m
 
 
 def finish_metrics(m: RunMetrics, ok: bool, t0: float, cpu0) -> None:
     import psutil
 
     proc = psutil.Process()
+    end_phase(m, "ok" if ok else "failed")
     m.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     m.duration_s = round(time.monotonic() - t0, 2)
     # an input that could not be used at all (an empty or headless file, a table without its key) is an
@@ -402,6 +436,12 @@ def write_metrics(cfg: Config, wh: Warehouse, m: RunMetrics) -> Path:
             con.close()
     except Exception as exc:  # noqa: BLE001 - metrics must never hide the run's own result
         get_logger().warning(f"could not record the run in audit.etl_runs: {exc}")
+    try:
+        from ingest import run_page
+
+        run_page.write(cfg.report_dir, doc)
+    except Exception as exc:  # noqa: BLE001 - the page must never hide the run's own result
+        get_logger().warning(f"could not write the run page: {exc}")
     return out
 
 
@@ -433,4 +473,10 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
         log.info(f"  failure      {e}")
     if len(m.errors) > 20:
         log.info(f"  …and {len(m.errors) - 20} more (see logs/errors/)")
-    log.info(f"  run metrics  {metrics_file.relative_to(Path.cwd()) if metrics_file.is_relative_to(Path.cwd()) else metrics_file}")
+    def shown(path: Path):
+        return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+
+    log.info(f"  run metrics  {shown(metrics_file)}")
+    page = metrics_file.with_name(f"{m.run_id}.html")
+    if page.exists():
+        log.info(f"  run page     {shown(page)}")

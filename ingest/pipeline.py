@@ -71,6 +71,7 @@ class TableProgress:
     cycle_chunk: int = 0   # slices committed in the current cycle
     resumed_from: int | None = None
     rejected: int = 0
+    expected: int | None = None  # rows left to read when the run started (progress bars; None: not counted)
     quarantined: dict = field(default_factory=dict)  # reason -> source rows quarantined by this run
     unchanged: bool = False  # no update cursor, and its fingerprint says the source did not move
 
@@ -209,6 +210,7 @@ class Job:
             pass
         self.reader: SliceReader | None = None
         self.read_ahead: ReadAhead | None = None
+        self.count_rows = False  # count each table's rows to read first (progress bars on a terminal)
         self._csv_inputs: dict[str, list[tuple[Path, str, csv_files.Header]]] = {}
         self._csv_errors: list[str] = []
         self._csv_warnings: list[str] = []
@@ -485,6 +487,8 @@ class Job:
                     state["fingerprint"] = fingerprint
                 result.tables[name] = TableProgress(name)
             plans[name] = Plan(name, incremental, pk, state)
+            if self.count_rows and self.reader is not None:
+                result.tables[name].expected = self.reader.count(self.tables[name], state.get("after"))
 
         while plans:
             self._run_round(list(plans.values()), result)

@@ -173,3 +173,44 @@ def test_quiet_and_verbose_console(tmp_path, verbosity, shown, hidden):
     etl_log = next((tmp_path / "logs" / "etl").glob("*.log")).read_text()
     assert all(s in etl_log for s in ("a progress line", "a warning", "the summary line", "an error"))
     assert "a passing check" not in etl_log  # monitoring.log_level INFO: the file does not follow --verbose
+
+
+def _run_on_a_terminal(project, *args: str) -> tuple[int, str]:
+    """The command with a pseudo-terminal as its stdout and stderr, as a person at a terminal runs it."""
+    master, slave = os.openpty()
+    env = dict(project.env, COLUMNS="120", LINES="40", TERM="xterm-256color")
+    env.pop("PUNTAFINA_PROGRESS", None)
+    proc = subprocess.Popen(project.cmd(*args), env=env, stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
+                            cwd=ROOT)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the command closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    text = b"".join(chunks).decode("utf-8", "replace")
+    return proc.wait(timeout=600), re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # without the colours
+
+
+def test_progress_bars_on_a_terminal_and_plain_lines_elsewhere(duck_project):
+    """On a terminal: a bar per table with its rows read of the rows counted at the start and the
+    time left, then a bar of dbt nodes per phase; not on a terminal (cron, CI, a pipe): no bar,
+    the periodic lines. The bars do not swallow the log lines: the summary is there either way."""
+    project = duck_project
+    project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+    project.generate(scale=0.1)
+    rc, out = _run_on_a_terminal(project, "run")
+    assert rc == 0, out[-3000:]
+    n_lines = project.source_query("orocommerce", "select count(*) from oro_order_line_item")[0][0]
+    assert re.search(rf"orocommerce\.oro_order_line_item .*━.* {n_lines}/{n_lines}\s+rows eta", out), out[-3000:]
+    for phase in ("Validate and populate \\(staging\\)", "Dimensions", "Facts"):
+        assert re.search(rf"dbt: {phase} .*━.* \d+/\d+\s+nodes eta", out), (phase, out[-3000:])
+    assert "status       SUCCESS" in out
+
+    piped = project.run("ingest", "--full-refresh")  # stdout is a pipe here
+    assert "━" not in piped.stdout and "chunk" in piped.stdout and "status       SUCCESS" in piped.stdout

@@ -270,6 +270,60 @@ def test_the_run_says_and_records_what_it_did(built):
         assert list((project.tmp / "logs" / sub).glob(stem + "*.log")), sub
 
 
+def _page_figures(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', html))
+
+
+def test_the_run_page_shows_that_run(built):
+    """reports/runs/<run_id>.html: the figures of the run as audit.etl_runs has them, its five
+    phases on the timeline, rows per raw and dw table; rendered by headless Chromium (a
+    screenshot is taken and the rendered page holds the same figures)."""
+    import shutil
+
+    from conftest import IN_CI
+
+    project = built
+    metrics = json.loads(sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"))[0].read_text())
+    page = project.tmp / "reports" / "runs" / f"{metrics['run_id']}.html"
+    assert page.is_file() and "run page     " in project.first_run.stdout
+    html = page.read_text(encoding="utf-8")
+    (status, extracted, failed, rate, duration), = project.warehouse_query(
+        "select status, records_extracted, records_failed, success_rate, duration_s from audit.etl_runs "
+        f"where run_id = '{metrics['run_id']}'")
+    figures = _page_figures(html)
+    assert figures["run_id"] == metrics["run_id"] and figures["status"] == status
+    assert figures["records_extracted"] == f"{extracted:,}" and figures["records_failed"] == f"{failed:,}"
+    assert figures["success_rate"] == f"{rate:.2f} %" and figures["duration_s"] == f"{duration:.1f} s"
+    assert [p["phase"] for p in metrics["phases"]] == [
+        "Extract (dlt -> raw)", "Validate and populate (staging)", "Dimensions", "Facts", "Final checks"]
+    assert all(p["status"] == "ok" and p["duration_s"] > 0 for p in metrics["phases"])
+    starts = [p["start_s"] for p in metrics["phases"]]
+    assert starts == sorted(starts) and starts[-1] + metrics["phases"][-1]["duration_s"] <= duration + 1
+    from html import escape
+
+    for p in metrics["phases"]:
+        assert f'data-phase-seconds="{escape(p["phase"])}">{p["duration_s"]:.1f} s<' in html
+    n_orders = project.warehouse_query("select count(*) from raw_orocommerce.oro_order")[0][0]
+    assert f'data-rows="raw_orocommerce.oro_order">{n_orders:,}<' in html
+    n_sales = project.warehouse_query("select count(*) from dw.fact_ventas")[0][0]
+    assert f'data-rows="fact_ventas">{n_sales:,}<' in html
+
+    browser = next((b for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser is None:
+        reason = "no headless Chromium on this machine (Debian: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"{reason}: in CI the run page must be checked in a browser")
+        pytest.skip(reason)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1400"]
+    shot = project.tmp / "run_page.png"
+    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120,
+                   check=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 30_000, "a blank screenshot"
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert _page_figures(dom) == figures
+
+
 def test_the_documented_dbt_commands(built):
     """The README's dbt commands on the built warehouse: `dbt test` validates without building;
     the unit tests (SCD2, currency, population, inferred members, incremental filters) pass;

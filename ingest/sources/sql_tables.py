@@ -73,6 +73,17 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str, miss
     return sql
 
 
+def count_query(table: Table, after: list | None, dialect: str) -> str:
+    """How many rows the slices from ``after`` on will read (the progress bars' totals)."""
+    sql = f"select count(*) from {_quote(table.name, dialect)}"
+    if after is not None:
+        keys = keyset_columns(table)
+        lhs = ", ".join(_quote(k, dialect) for k in keys)
+        rhs = ", ".join(_literal(v, dialect) for v in after)
+        sql += f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
+    return sql
+
+
 def _select_item(col, dialect: str, missing: bool) -> str:
     if not missing:
         return _quote(col.name, dialect)
@@ -198,6 +209,21 @@ class SliceReader:
     def check(self) -> None:
         """Raise SourceError when the source cannot be reached."""
         raise NotImplementedError
+
+    def count(self, table: Table, after: list | None) -> int | None:
+        """Rows left to read from ``after`` on, for the progress bars; None when it cannot be
+        counted (an estimate never fails a run: the read itself reports what is wrong)."""
+        con = None
+        try:
+            con = self._connect()
+            cur = con.cursor()
+            cur.execute(count_query(table, after, self.dialect))
+            return int(cur.fetchone()[0])
+        except Exception:  # noqa: BLE001
+            return None
+        finally:
+            if con is not None:
+                con.close()
 
     def close(self) -> None:
         pass
