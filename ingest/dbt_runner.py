@@ -107,9 +107,11 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         else:
             log.info(line, extra=data)
 
-    # unit tests are development checks (run by the test suite with `dbt test`), not part of a load
+    # unit tests are development checks (run by the test suite with `dbt test`), not part of a load;
+    # dbt's log goes where dbt run by hand writes it (its default: logs/dbt.log in the project;
+    # `log-path` in dbt_project.yml is deprecated since dbt 1.5), so there is one dbt log
     common = ["--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
-              "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs" / "dbt"),
+              "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs"),
               "--log-level", "none", "--log-level-file", "info"]
     full = [*args, "--exclude-resource-type", "unit_test", *common]
     if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (ingest/budget.py); profiles.yml reads it too

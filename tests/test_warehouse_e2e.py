@@ -37,6 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -84,6 +85,7 @@ def built(request, tmp_path_factory):
         project.env["PUNTAFINA_PROGRESS_EVERY_S"] = "0.2"  # progress lines at once, not every 5 s
         project.generate(scale=SCALE)
         project.write_config(batch={"max_workers": 1})  # one source of truth: dbt's threads follow it
+        project.first_run_started = time.time()
         project.first_run = project.run("run")
         yield project
     finally:
@@ -338,8 +340,12 @@ def test_the_documented_dbt_commands(built):
         assert (proc.returncode == 0) == expect_ok, proc.stdout[-5000:]
         return proc.stdout
 
+    dbt_log = ROOT / "logs" / "dbt.log"  # one dbt log: the runs' dbt and dbt run by hand write it
+    assert dbt_log.stat().st_mtime >= project.first_run_started, "the run's dbt did not log to logs/dbt.log"
+    by_hand = time.time()
     out = dbt_cmd("test", "--select", "test_type:unit")
     assert "PASS=" in out and "ERROR=0" in out and "TOTAL=0" not in out
+    assert dbt_log.stat().st_mtime >= by_hand - 1, "dbt run by hand did not log to logs/dbt.log"
     tables = ("select count(*) from information_schema.tables "
               "where table_schema in ('dw', 'staging', 'audit')")
     tables_before = project.warehouse_query(tables)
