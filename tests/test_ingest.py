@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import time
@@ -129,6 +130,9 @@ def test_resume_message_names_the_chunk(duck_project):
     doc = json.loads(checkpoint.read_text())
     unfinished = {n: t["chunk"] for n, t in doc["tables"].items() if not t["done"]}
     assert unfinished
+    status = p.run("status").stdout  # where the killed job stands: the tables a resume continues
+    for name, chunk in unfinished.items():
+        assert re.search(rf"{name}\s+resumable from chunk {chunk + 1}\b", status), status
     out = p.run("ingest", "--sources", "orocommerce").stdout
     for name, chunk in unfinished.items():
         assert f"Resuming orocommerce.{name} from chunk {chunk + 1}" in out, out
