@@ -3,7 +3,8 @@
 
     python3 dev.py run     # install (once) into .venv, then run the whole pipeline (args go to run_etl.py)
     python3 dev.py test    # install (once) into .venv, then run the test suite (args go to pytest;
-                           # default: -q --durations=15 -n <cores, at most 4> --dist loadscope tests)
+                           # default: -q --durations=15 -n <cores, at most 4> --dist loadscope
+                           # --no-loadscope-reorder tests)
 
 Installation creates .venv, installs the pinned requirements.lock and the `puntafina`
 command (pyproject.toml, editable: `.venv/bin/puntafina run` = `python run_etl.py run`);
@@ -60,10 +61,13 @@ def main(argv: list[str]) -> int:
         cmd = [str(PY), str(ROOT / "run_etl.py"), *argv[1:]]
     else:
         # one pytest-xdist worker per core (at most 4: each runs whole pipelines); tests that share
-        # a built warehouse stay on one worker (tests/conftest.py: one unit per module and warehouse)
+        # a built warehouse stay on one worker (tests/conftest.py: one unit per module and warehouse),
+        # and units go out slowest first as conftest orders them (xdist's own reorder sorts by test
+        # count, which left the longest single test, a 5-minute one, to run alone at the end)
         workers = str(max(1, min(4, os.cpu_count() or 1)))
         cmd = [str(PY), "-m", "pytest",
-               *(argv[1:] or ["-q", "--durations=15", "-n", workers, "--dist", "loadscope", "tests"])]
+               *(argv[1:] or ["-q", "--durations=15", "-n", workers, "--dist", "loadscope",
+                              "--no-loadscope-reorder", "tests"])]
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
 
