@@ -31,6 +31,14 @@ def _figure(name: str, label: str, value) -> str:
     return f'<div><dt>{escape(label)}</dt><dd data-figure="{name}">{escape(str(value))}</dd></div>'
 
 
+def _tick_step(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten seconds) giving 4 to 10 ticks over ``span``."""
+    import math
+
+    base = 10 ** math.floor(math.log10(max(span, 1e-6) / 4))
+    return next(base * m for m in (1, 2, 5, 10) if span / (base * m) <= 10)
+
+
 def _timeline(phases: list[dict], total_s: float) -> str:
     """The phases as bars on one time axis (seconds from the start of the run)."""
     if not phases:
@@ -41,6 +49,14 @@ def _timeline(phases: list[dict], total_s: float) -> str:
     height = row * len(phases) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 {width} {height}" '
              f'role="img" aria-label="phases of the run on a timeline">']
+    axis_y = height - 14  # the time axis and its grid first, the bars over them
+    step = _tick_step(span)
+    for k in range(int(span // step) + 1):
+        t = k * step
+        x = left + t * scale
+        parts.append(f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="{axis_y - 8}" stroke="#eaeef2"/>')
+        parts.append(f'<text x="{x:.1f}" y="{axis_y + 8}" font-size="11" text-anchor="middle" fill="#57606a">'
+                     f"{t:g} s</text>")
     for i, p in enumerate(phases):
         y = 6 + i * row
         x = left + p["start_s"] * scale
@@ -51,13 +67,6 @@ def _timeline(phases: list[dict], total_s: float) -> str:
                      f'<title>{escape(p["phase"])}: {p["duration_s"]:.1f} s ({escape(p.get("status", "ok"))})</title></rect>')
         parts.append(f'<text x="{x + w + 6:.1f}" y="{y + 14}" font-size="12" fill="#57606a" '
                      f'data-phase-seconds="{escape(p["phase"])}">{p["duration_s"]:.1f} s</text>')
-    axis_y = height - 14
-    for k in range(6):
-        t = span * k / 5
-        x = left + t * scale
-        parts.append(f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="{axis_y - 8}" stroke="#eaeef2"/>')
-        parts.append(f'<text x="{x:.1f}" y="{axis_y + 8}" font-size="11" text-anchor="middle" fill="#57606a">'
-                     f'{t:.0f} s</text>')
     parts.append("</svg>")
     return "".join(parts)
 
