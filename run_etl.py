@@ -216,6 +216,14 @@ def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
         return _run(args, cfg, log, wh, systems, full, extract_only)
 
 
+def _progress_bars(args, cfg):
+    """Progress bars for the work inside (ingest/progress.py): on a terminal, not with --quiet or JSON logs."""
+    from ingest import progress
+
+    return progress.shown(progress.wanted("quiet" if getattr(args, "quiet", False) else "normal",
+                                          cfg.raw["monitoring"]["log_format"]))
+
+
 def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
     import psutil
 
@@ -239,11 +247,7 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         orch.preflight(cfg, wh, systems)
     except orch.PreflightError as exc:
         return _user_error(log, exc)
-    from ingest import progress
-
-    bars = progress.wanted("quiet" if getattr(args, "quiet", False) else "normal",
-                           cfg.raw["monitoring"]["log_format"])
-    with progress.shown(bars):
+    with _progress_bars(args, cfg):
         ok = _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics)
     orch.finish_metrics(metrics, ok, t0, cpu0)
     path = orch.write_metrics(cfg, wh, metrics)
@@ -313,10 +317,7 @@ def _validate(args, cfg, log, wh) -> int:
     metrics = orch.new_metrics("validate", args.target)
     log.info(f"PuntaFina ETL  validate  target {args.target}: {wh.describe()}")
     select = args.select or "source:* path:models/staging"
-    from ingest import progress
-
-    with progress.shown(progress.wanted("quiet" if getattr(args, "quiet", False) else "normal",
-                                        cfg.raw["monitoring"]["log_format"])):
+    with _progress_bars(args, cfg):
         ok = orch.transform(cfg, wh, [("Validate (sources and staging)", ["build", "--select", *select.split()])],
                             False, metrics, 1, 1)
     orch.finish_metrics(metrics, ok, t0, cpu0)

@@ -55,7 +55,7 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
     from dbt.cli.main import dbtRunner
 
     from ingest import progress as progress_bars
-    from ingest.logs import _CONTEXT
+    from ingest.logs import context
 
     log = get_logger("dbt")
     out = DbtResult(ok=True)
@@ -74,7 +74,7 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         done, total = progress["done"], progress["total"]
         bars = progress_bars.current()
         if bars is not None:  # on a terminal: the phase's bar (ingest/progress.py)
-            bars.nodes(str(_CONTEXT.get("phase", "build")), done, total)
+            bars.nodes(str(context("phase", "build")), done, total)
         if total and done < total and now - progress["shown"] >= PROGRESS_EVERY_S:
             progress["shown"] = now
             # an estimate from the first few nodes says nothing (one slow first test): wait for 5 %

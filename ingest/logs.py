@@ -38,6 +38,11 @@ def set_context(**values) -> None:
     _CONTEXT.update(values)
 
 
+def context(key: str, default=None):
+    """A value of the current context (``phase``: the phase in progress)."""
+    return _CONTEXT.get(key, default)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: ts, level, logger, the run's context (run_id, phase), the
     message without the console's padding, and the record's fields (``extra={"data": {...}}``:

@@ -477,6 +477,8 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
         return path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
 
     log.info(f"  run metrics  {shown(metrics_file)}")
-    page = metrics_file.with_name(f"{m.run_id}.html")
+    from ingest.run_page import page_path
+
+    page = page_path(metrics_file.parent, m.run_id)
     if page.exists():
         log.info(f"  run page     {shown(page)}")

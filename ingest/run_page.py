@@ -136,8 +136,13 @@ started {escape(m.get('started_at', ''))}, finished {escape(m.get('finished_at',
 """
 
 
+def page_path(runs_dir: Path, run_id: str) -> Path:
+    """Where a run's page is: beside its metrics file in ``<report_dir>/runs/``."""
+    return runs_dir / f"{run_id}.html"
+
+
 def write(report_dir: Path, m: dict) -> Path:
-    out = report_dir / "runs" / f"{m['run_id']}.html"
+    out = page_path(report_dir / "runs", m["run_id"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(render(m), encoding="utf-8")

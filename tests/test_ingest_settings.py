@@ -54,11 +54,7 @@ def test_a_read_ahead_is_used_only_for_the_slice_it_was_read_for():
     from ingest.pipeline import ReadAhead
 
     class Reader:
-        def __init__(self):
-            self.calls = []
-
         def read(self, table, after, limit):
-            self.calls.append((after, limit))
             if after == ["boom"]:
                 raise SourceError("connection reset by peer")
             return {"after": after, "limit": limit}

@@ -64,24 +64,24 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str, miss
     typed null, so the raw column keeps its type and staging reads a null, never a literal."""
     keys = keyset_columns(table)
     cols = ", ".join(_select_item(c, dialect, c.name in missing) for c in table.columns)
-    sql = f"select {cols} from {_quote(table.name, dialect)}"
-    if after is not None:
-        lhs = ", ".join(_quote(k, dialect) for k in keys)
-        rhs = ", ".join(_literal(v, dialect) for v in after)
-        sql += f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
+    sql = f"select {cols} from {_quote(table.name, dialect)}" + _after(table, after, dialect)
     sql += " order by " + ", ".join(_quote(k, dialect) for k in keys) + f" limit {int(limit)}"
     return sql
 
 
+def _after(table: Table, after: list | None, dialect: str) -> str:
+    """The keyset condition of the rows after position ``after`` ("" from the start)."""
+    if after is None:
+        return ""
+    keys = keyset_columns(table)
+    lhs = ", ".join(_quote(k, dialect) for k in keys)
+    rhs = ", ".join(_literal(v, dialect) for v in after)
+    return f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
+
+
 def count_query(table: Table, after: list | None, dialect: str) -> str:
     """How many rows the slices from ``after`` on will read (the progress bars' totals)."""
-    sql = f"select count(*) from {_quote(table.name, dialect)}"
-    if after is not None:
-        keys = keyset_columns(table)
-        lhs = ", ".join(_quote(k, dialect) for k in keys)
-        rhs = ", ".join(_literal(v, dialect) for v in after)
-        sql += f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
-    return sql
+    return f"select count(*) from {_quote(table.name, dialect)}" + _after(table, after, dialect)
 
 
 def _select_item(col, dialect: str, missing: bool) -> str:
