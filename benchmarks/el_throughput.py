@@ -13,6 +13,8 @@ Each run loads into a fresh warehouse and is checked (row count, distinct ids, s
 Prints seconds, rows/s, ratio to COPY (1.0 = as fast as COPY) and peak RSS of the worker.
 Compare with ../shared/measurements/el-throughput-1M.md (dlt defaults: ~6k rows/s,
 connectorx + parquet in one package: ~140k rows/s, COPY binary: ~274k rows/s).
+With --rounds, each run also prints one line per round: its wall time, dlt's extract / normalize /
+load steps, and each load job's seconds (the staging copy and the merge of a table are two jobs).
 Needs a PostgreSQL server (PUNTAFINA_TEST_PG_HOST/PORT/USER, default 127.0.0.1:5432 postgres).
 """
 from __future__ import annotations
@@ -90,7 +92,22 @@ def bench_copy(rows: int) -> dict:
             "peak_mb": None, "cpu_s": None}
 
 
-def bench_ingest(rows: int, target: str, chunk: int) -> dict:
+ROUND_PRINTER = """
+def on_round(r, last=[time.monotonic()]):
+    tr, now = job.pipeline.last_trace, time.monotonic()
+    steps = " ".join(f"{st.step} {(st.finished_at - st.started_at).total_seconds():.2f}" for st in tr.steps
+                     if st.step in ("extract", "normalize", "load"))
+    jobs = [f"{m.table_name} {(m.finished_at - m.started_at).total_seconds():.2f}"
+            for mets in (tr.last_load_info.metrics.values() if tr.last_load_info else ())
+            for x in mets for m in x.get("job_metrics", {}).values()
+            if m.started_at and m.finished_at and (m.finished_at - m.started_at).total_seconds() >= 0.1]
+    print(f"  round {r.rounds}: {now - last[0]:.2f} s ({steps}; jobs >= 0.1 s: {', '.join(jobs) or '-'})",
+          file=sys.stderr, flush=True)
+    last[0] = now
+"""
+
+
+def bench_ingest(rows: int, target: str, chunk: int, rounds: bool = False) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="pf_bench_"))
     cfg = tmp / "etl_config.yaml"
     cfg.write_text(json.dumps({
@@ -108,12 +125,15 @@ def bench_ingest(rows: int, target: str, chunk: int) -> dict:
             "from ingest.warehouse import Warehouse\nfrom ingest.pipeline import Job\nfrom pathlib import Path\n"
             "cfg = load_config(%r); setup_logging(cfg.log_dir, 'WARNING')\n"
             "job = Job('orocommerce', cfg, Warehouse(%r, Path(%r)))\n"
-            "t0 = time.monotonic(); r = job.run(full=True, resume=True)\n"
+            + (ROUND_PRINTER if rounds else "on_round = None\n") +
+            "t0 = time.monotonic(); r = job.run(full=True, resume=True, on_round=on_round)\n"
             "print(json.dumps({'seconds': time.monotonic() - t0, 'rows': r.rows, 'rounds': r.rounds}))\n"
             ) % (str(ROOT), str(cfg), target, str(tmp))
     proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-c", code], env=env,
                           capture_output=True, text=True, check=True)
     res = json.loads(proc.stdout.strip().splitlines()[-1])
+    if rounds:
+        print(f"{target}:\n" + "\n".join(line for line in proc.stderr.splitlines() if line.startswith("  round ")))
     rss_kb, user_s, sys_s = proc.stderr.strip().splitlines()[-1].split()
     peak, cpu = int(rss_kb) / 1024, float(user_s) + float(sys_s)
     if target == "duckdb":
@@ -135,12 +155,13 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--chunk-size", type=int, default=200_000)
     ap.add_argument("--targets", default="duckdb,postgres")
+    ap.add_argument("--rounds", action="store_true", help="print each round's steps and load jobs")
     args = ap.parse_args()
     print(f"building a source with {args.rows:,} rows ...", flush=True)
     build_source(args.rows)
     results = [bench_copy(args.rows)]
     for target in args.targets.split(","):
-        results.append(bench_ingest(args.rows, target, args.chunk_size))
+        results.append(bench_ingest(args.rows, target, args.chunk_size, args.rounds))
     copy_rate = args.rows / results[0]["seconds"]
     print(f"\n| method | rows | seconds | CPU s (process) | rows/s | ratio to COPY | peak RSS MB | rows ok |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
