@@ -50,7 +50,7 @@ def _relation(node: dict) -> str:
 # field the check requires) | failed (a warn-severity check with failing rows is failed, severity warn)
 _STATUS = {"pass": "passed", "success": "passed", "warn": "failed", "fail": "failed", "error": "failed",
            "skipped": "skipped"}
-_KINDS = {"not_null": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
+_KINDS = {"not_null": "required_fields", "campos_requeridos": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
           "relationships": "referential_integrity", "relacion_con_tolerancia": "referential_integrity",
           "accepted_values": "ranges", "rango_valores": "ranges", "no_negativo": "ranges",
           "vigencia_scd2": "ranges", "recuento_igual": "reconciliation", "suma_igual": "reconciliation"}
@@ -91,6 +91,20 @@ def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
     return sorted(sources), sorted(chain)
 
 
+def _per_column(entry: dict, columns: list[str], result, failed: list) -> list[dict]:
+    """The checks of one ``campos_requeridos`` test (the not_null of several columns in one query),
+    one per column as the per-column tests gave them. When the test failed, each column's count of
+    nulls is read from the test's own SQL afterwards (``failed``)."""
+    out = []
+    for column in columns:
+        one = {**entry, "column": column, "failing_rows": 0 if entry["status"] == "passed" else entry["failing_rows"]}
+        out.append(one)
+        sql = getattr(result.node, "compiled_code", None)
+        if entry["status"] == "failed" and sql:
+            failed.append((one, sql))
+    return out
+
+
 def write_validation_reports(root: Path, report_dir: Path, wh, results: list) -> list[Path]:
     """Write the reports for every staging model that this run built or tested."""
     log = get_logger("audit")
@@ -100,6 +114,7 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes, sources = manifest["nodes"], manifest["sources"]
     tests_by_parent: dict[str, list[dict]] = {}
+    failed_required: list[tuple[dict, str]] = []  # (column entry, the test's SQL): counted below
     for r in results:
         node = r.node
         if getattr(node, "resource_type", None) != "test":
@@ -108,8 +123,11 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
         entry = {"validation": _kind(getattr(meta, "name", None), node.name), "test": node.name,
                  "column": getattr(node, "column_name", None), "status": _STATUS.get(str(r.status), "failed"),
                  "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
+        entries = [entry]
+        if getattr(meta, "name", None) == "campos_requeridos":  # one query, one check per required column
+            entries = _per_column(entry, list((meta.kwargs or {}).get("columnas") or []), r, failed_required)
         for parent in node.depends_on.nodes:
-            tests_by_parent.setdefault(parent, []).append(entry)
+            tests_by_parent.setdefault(parent, []).extend(entries)
     staging = [n for n in nodes.values() if n["resource_type"] == "model" and n["path"].startswith("staging/")]
     if not staging:
         return []
@@ -124,6 +142,13 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
             invalid = con.query("select modelo, columna, filas_invalidas from audit.audit_conversiones")
         except Exception:  # noqa: BLE001
             invalid = []
+        for column_entry, sql in failed_required:  # which columns of a failed campos_requeridos hold nulls
+            try:
+                found = dict(con.query(f"select columna, filas_nulas from ({sql}) as fallos"))
+            except Exception:  # noqa: BLE001 - the relation is gone: the test's own total stays
+                continue
+            column_entry["failing_rows"] = int(found.get(column_entry["column"], 0) or 0)
+            column_entry["status"] = "failed" if column_entry["failing_rows"] else "passed"
         out_dir = report_dir / "validation"
         out_dir.mkdir(parents=True, exist_ok=True)
         for model in sorted(staging, key=lambda n: n["name"]):

@@ -494,6 +494,10 @@ CONTRACT_BREAKS = [
     ("dim_metodo_envio", "{{ surrogate_key(['metodo_envio_id']) }} as metodo_envio_key,",
      "case when metodo_envio_id = 'N/D' then null else {{ surrogate_key(['metodo_envio_id']) }} end"
      " as metodo_envio_key,", r"metodo_envio_key.*not.null constraint|not.null constraint.*metodo_envio_key"),
+    # an incremental fact writes a null into a required column that is not a key (its not_null data test
+    # became the contract's constraint): the insert of the new rows into the existing table is refused
+    ("fact_pagos", "cast(accion as {{ dbt.type_string() }}) as accion,",
+     "cast(null as {{ dbt.type_string() }}) as accion,", r"accion.*not.null constraint|not.null constraint.*accion"),
 ]
 
 
@@ -534,6 +538,45 @@ def test_contract_violation_fails_the_build(built, tmp_path):
     after = (project.warehouse_query(tables),
              [project.warehouse_query(f"select count(*) from dw.{m}") for m in models])
     assert after == before, "a build stopped by its contract changed the warehouse"
+
+
+def test_required_columns_are_not_null_in_the_tables(built):
+    """The required columns of the dw models are checked when written, not by a data test per column:
+    each has a not_null constraint in the model's enforced contract (the layer's YAML), and the built
+    table of every model, dimension or incremental fact, declares each such column NOT NULL in the
+    database, so no write can leave a null there (test_contract_violation_fails_the_build proves a
+    write refused). The contracts and this test replaced 288 not_null data tests (benchmarks/README.md)."""
+    project = built
+    manifest = json.loads((project.tmp / "dbt_target" / "manifest.json").read_text())
+    required = {(n["name"], c["name"]) for n in manifest["nodes"].values()
+                if n["resource_type"] == "model" and n["schema"] == "dw"
+                for c in n["columns"].values() if any(k["type"] == "not_null" for k in c.get("constraints", []))}
+    assert len(required) > 250, len(required)
+    nullable = {(t, c): n for t, c, n in project.warehouse_query(
+        "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'dw'")}
+    missing = sorted(k for k in required if k not in nullable)
+    assert not missing, f"required columns not in the warehouse: {missing[:10]}"
+    loose = sorted(k for k in required if nullable[k] != "NO")
+    assert not loose, f"required columns the database would accept nulls in: {loose[:10]}"
+
+    # a fact table created before a constraint was declared (here: the constraint dropped by hand) gets
+    # it back on its next incremental run, before the run writes (pre-hook restricciones_not_null)
+    if project.target == "duckdb":
+        import duckdb
+
+        with duckdb.connect(project.env["PUNTAFINA_DUCKDB_PATH"]) as con:
+            con.execute("alter table dw.fact_pagos alter column accion drop not null")
+    else:
+        project.warehouse_query("alter table dw.fact_pagos alter column accion drop not null")
+    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw' "
+                                   "and table_name = 'fact_pagos' and column_name = 'accion'") == [("YES",)]
+    proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "--select",
+                           "fact_pagos", "--target", project.target, "--profiles-dir", str(ROOT)],
+                          cwd=ROOT, env=project.env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "fact_pagos: column accion made NOT NULL" in proc.stdout, proc.stdout[-3000:]
+    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw' "
+                                   "and table_name = 'fact_pagos' and column_name = 'accion'") == [("NO",)]
 
 
 def test_incremental_run_equals_full_refresh(built):
