@@ -131,6 +131,58 @@
 
 
 {#-
+    version_unica_scd2(es_inferido)
+
+    The SCD2 columns of a member without history (POS-only customers,
+    ERP-only products, inferred and unknown members): one version, valid
+    from inicio_vigencia() to fin_vigencia(), current; es_inferido as given.
+-#}
+{% macro version_unica_scd2(es_inferido=false) -%}
+    cast(1 as integer) as numero_version,
+        {{ inicio_vigencia() }} as valido_desde,
+        {{ fin_vigencia() }} as valido_hasta,
+        true as es_actual,
+        {{ 'true' if es_inferido else 'false' }} as es_inferido
+{%- endmacro %}
+
+
+{#-
+    textos_nd(columnas)
+
+    'N/D' as text for each of the given columns: the attributes a member
+    without a source (inferred or unknown) does not have.
+-#}
+{% macro textos_nd(columnas) -%}
+    {%- for columna in columnas -%}
+        cast('N/D' as {{ dbt.type_string() }}) as {{ columna }}{{ ",\n        " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#-
+    miembros_con_clave_scd2(clave, id_columna, miembros, desconocido)
+
+    The rows of an SCD2 dimension with their surrogate key: every member's
+    version keyed surrogate_key([id_columna, valido_desde]), then the
+    unknown member keyed surrogate_key(['N/D']). Both relations have the
+    dimension's columns without the key, in the same order.
+-#}
+{% macro miembros_con_clave_scd2(clave, id_columna, miembros, desconocido) -%}
+    select
+        {{ surrogate_key([id_columna, 'valido_desde']) }} as {{ clave }},
+        {{ miembros }}.*
+    from {{ miembros }}
+
+    union all
+
+    select
+        {{ surrogate_key(["'N/D'"]) }} as {{ clave }},
+        {{ desconocido }}.*
+    from {{ desconocido }}
+{%- endmacro %}
+
+
+{#-
     versiones_scd2(dimension, columnas)
 
     The versions of an SCD2 dimension for a point-in-time join: the given

@@ -119,18 +119,11 @@ clientes_solo_tienda as (
         cast(cliente_codigo as {{ dbt.type_string() }}) as cliente_id,
         cast('Cliente de tienda ' || cliente_codigo as {{ dbt.type_string() }}) as nombre,
         cast(cliente_codigo as {{ dbt.type_string() }}) as codigo_tienda,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente_id,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente,
-        cast('N/D' as {{ dbt.type_string() }}) as cliente_padre_id,
-        cast('N/D' as {{ dbt.type_string() }}) as empleado_id,
-        cast('N/D' as {{ dbt.type_string() }}) as calificacion_interna,
+        {{ textos_nd(['grupo_cliente_id', 'grupo_cliente', 'cliente_padre_id', 'empleado_id',
+                      'calificacion_interna']) }},
         cast('tienda' as {{ dbt.type_string() }}) as origen,
         true as es_cliente_tienda,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        false as es_inferido
+        {{ version_unica_scd2() }}
     from transacciones_tienda
     where
         cliente_codigo is not null
@@ -142,20 +135,11 @@ inferidos as (
 
     select distinct
         cast({{ generated_id('claves_referenciadas.clave') }} as {{ dbt.type_string() }}) as cliente_id,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast('N/D' as {{ dbt.type_string() }}) as codigo_tienda,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente_id,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente,
-        cast('N/D' as {{ dbt.type_string() }}) as cliente_padre_id,
-        cast('N/D' as {{ dbt.type_string() }}) as empleado_id,
-        cast('N/D' as {{ dbt.type_string() }}) as calificacion_interna,
+        {{ textos_nd(['nombre', 'codigo_tienda', 'grupo_cliente_id', 'grupo_cliente', 'cliente_padre_id',
+                      'empleado_id', 'calificacion_interna']) }},
         cast('inferido' as {{ dbt.type_string() }}) as origen,
         false as es_cliente_tienda,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        true as es_inferido
+        {{ version_unica_scd2(es_inferido=true) }}
     from claves_referenciadas
     left join versiones
         on claves_referenciadas.clave = versiones.cliente_id
@@ -178,39 +162,16 @@ miembros as (
 miembro_desconocido as (
 
     select
-        {{ surrogate_key(["'N/D'"]) }} as cliente_key,
-        cast('N/D' as {{ dbt.type_string() }}) as cliente_id,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast('N/D' as {{ dbt.type_string() }}) as codigo_tienda,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente_id,
-        cast('N/D' as {{ dbt.type_string() }}) as grupo_cliente,
-        cast('N/D' as {{ dbt.type_string() }}) as cliente_padre_id,
-        cast('N/D' as {{ dbt.type_string() }}) as empleado_id,
-        cast('N/D' as {{ dbt.type_string() }}) as calificacion_interna,
-        cast('N/D' as {{ dbt.type_string() }}) as origen,
+        {{ textos_nd(['cliente_id', 'nombre', 'codigo_tienda', 'grupo_cliente_id', 'grupo_cliente',
+                      'cliente_padre_id', 'empleado_id', 'calificacion_interna', 'origen']) }},
         false as es_cliente_tienda,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        false as es_inferido
-
-),
-
-con_clave as (
-
-    select
-        {{ surrogate_key(['cliente_id', 'valido_desde']) }} as cliente_key,
-        miembros.*
-    from miembros
+        {{ version_unica_scd2() }}
 
 ),
 
 final as (
 
-    select * from con_clave
-    union all
-    select * from miembro_desconocido
+    {{ miembros_con_clave_scd2('cliente_key', 'cliente_id', 'miembros', 'miembro_desconocido') }}
 
 )
 

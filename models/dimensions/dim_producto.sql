@@ -29,6 +29,14 @@
 {%- set lados = {'db': 'versiones_db', 'csv': 'simetria_erp'} -%}
 {%- set tabla_preferida = lados[preferido] -%}
 {%- set tabla_alterna = lados[alterno] -%}
+{#- the attributes of a member no source describes (inferred and unknown members) -#}
+{%- set sin_atributos -%}
+        false as es_destacado,
+        false as es_novedad,
+        {{ textos_nd(['categoria_id', 'categoria', 'unidad_medida_id']) }},
+        cast(null as integer) as precision_unidad,
+        cast(null as decimal(19, 4)) as costo_unitario
+{%- endset -%}
 
 with
 
@@ -202,22 +210,15 @@ solo_erp as (
         cast(coalesce(cast(marca_id_csv as {{ dbt.type_string() }}), 'N/D') as {{ dbt.type_string() }}) as marca_id,
         cast(coalesce(marca_csv, 'N/D') as {{ dbt.type_string() }}) as marca,
         cast(coalesce(estado_csv, 'N/D') as {{ dbt.type_string() }}) as estado,
-        cast('N/D' as {{ dbt.type_string() }}) as tipo,
-        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
+        {{ textos_nd(['tipo', 'estado_inventario']) }},
         false as es_destacado,
         false as es_novedad,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria,
-        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
+        {{ textos_nd(['categoria_id', 'categoria', 'unidad_medida_id']) }},
         cast(null as integer) as precision_unidad,
         cast(costo_unitario as decimal(19, 4)) as costo_unitario,
         cast(estado_simetria as {{ dbt.type_string() }}) as estado_simetria,
         false as tiene_diferencias_erp,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        false as es_inferido
+        {{ version_unica_scd2() }}
     from simetria_erp
     where estado_simetria = 'solo_csv'
 
@@ -289,27 +290,11 @@ inferidos as (
 
     select distinct
         cast({{ generated_id('clave') }} as {{ dbt.type_string() }}) as producto_id,
-        cast('N/D' as {{ dbt.type_string() }}) as sku,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast('N/D' as {{ dbt.type_string() }}) as marca_id,
-        cast('N/D' as {{ dbt.type_string() }}) as marca,
-        cast('N/D' as {{ dbt.type_string() }}) as estado,
-        cast('N/D' as {{ dbt.type_string() }}) as tipo,
-        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
-        false as es_destacado,
-        false as es_novedad,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria,
-        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
-        cast(null as integer) as precision_unidad,
-        cast(null as decimal(19, 4)) as costo_unitario,
+        {{ textos_nd(['sku', 'nombre', 'marca_id', 'marca', 'estado', 'tipo', 'estado_inventario']) }},
+        {{ sin_atributos }},
         cast('inferido' as {{ dbt.type_string() }}) as estado_simetria,
         false as tiene_diferencias_erp,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        true as es_inferido
+        {{ version_unica_scd2(es_inferido=true) }}
     from claves_inferidas
 
 ),
@@ -325,46 +310,18 @@ miembros as (
 miembro_desconocido as (
 
     select
-        {{ surrogate_key(["'N/D'"]) }} as producto_key,
         cast('N/D' as {{ dbt.type_string() }}) as producto_id,
-        cast('N/D' as {{ dbt.type_string() }}) as sku,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        cast('N/D' as {{ dbt.type_string() }}) as marca_id,
-        cast('N/D' as {{ dbt.type_string() }}) as marca,
-        cast('N/D' as {{ dbt.type_string() }}) as estado,
-        cast('N/D' as {{ dbt.type_string() }}) as tipo,
-        cast('N/D' as {{ dbt.type_string() }}) as estado_inventario,
-        false as es_destacado,
-        false as es_novedad,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria_id,
-        cast('N/D' as {{ dbt.type_string() }}) as categoria,
-        cast('N/D' as {{ dbt.type_string() }}) as unidad_medida_id,
-        cast(null as integer) as precision_unidad,
-        cast(null as decimal(19, 4)) as costo_unitario,
+        {{ textos_nd(['sku', 'nombre', 'marca_id', 'marca', 'estado', 'tipo', 'estado_inventario']) }},
+        {{ sin_atributos }},
         cast('N/D' as {{ dbt.type_string() }}) as estado_simetria,
         false as tiene_diferencias_erp,
-        cast(1 as integer) as numero_version,
-        {{ inicio_vigencia() }} as valido_desde,
-        {{ fin_vigencia() }} as valido_hasta,
-        true as es_actual,
-        false as es_inferido
-
-),
-
-con_clave as (
-
-    select
-        {{ surrogate_key(['producto_id', 'valido_desde']) }} as producto_key,
-        miembros.*
-    from miembros
+        {{ version_unica_scd2() }}
 
 ),
 
 final as (
 
-    select * from con_clave
-    union all
-    select * from miembro_desconocido
+    {{ miembros_con_clave_scd2('producto_key', 'producto_id', 'miembros', 'miembro_desconocido') }}
 
 )
 

@@ -12,6 +12,17 @@
         applied promotions carry and Oro lacks ('AUTO_4|99'), and the
         unknown member 'N/D'.
 -#}
+{#- the attributes of a member no promotion describes (no promotion, inferred and unknown members) -#}
+{%- set sin_datos -%}
+        false as es_activa,
+        false as usa_cupones,
+        {{ textos_nd(['aplica_a', 'forma_descuento']) }},
+        cast(null as decimal(19, 4)) as valor_descuento,
+        {{ textos_nd(['moneda_descuento']) }},
+        cast(null as {{ dbt.type_timestamp() }}) as vigente_desde_at,
+        cast(null as {{ dbt.type_timestamp() }}) as vigente_hasta_at,
+        false as es_cupon
+{%- endset %}
 
 with
 
@@ -143,19 +154,9 @@ sin_promocion as (
 
     select
         cast('SIN_PROMOCION' as {{ dbt.type_string() }}) as promocion_id,
-        cast('N/D' as {{ dbt.type_string() }}) as promocion_oro_id,
-        cast('N/D' as {{ dbt.type_string() }}) as cupon_id,
-        cast('N/D' as {{ dbt.type_string() }}) as codigo_cupon,
+        {{ textos_nd(['promocion_oro_id', 'cupon_id', 'codigo_cupon']) }},
         cast('Sin promoción' as {{ dbt.type_string() }}) as nombre,
-        false as es_activa,
-        false as usa_cupones,
-        cast('N/D' as {{ dbt.type_string() }}) as aplica_a,
-        cast('N/D' as {{ dbt.type_string() }}) as forma_descuento,
-        cast(null as decimal(19, 4)) as valor_descuento,
-        cast('N/D' as {{ dbt.type_string() }}) as moneda_descuento,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_desde_at,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_hasta_at,
-        false as es_cupon,
+        {{ sin_datos }},
         false as es_inferido
 
 ),
@@ -174,19 +175,8 @@ inferidos as (
 
     select distinct
         cast({{ generated_id('claves_referenciadas.clave') }} as {{ dbt.type_string() }}) as promocion_id,
-        cast('N/D' as {{ dbt.type_string() }}) as promocion_oro_id,
-        cast('N/D' as {{ dbt.type_string() }}) as cupon_id,
-        cast('N/D' as {{ dbt.type_string() }}) as codigo_cupon,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        false as es_activa,
-        false as usa_cupones,
-        cast('N/D' as {{ dbt.type_string() }}) as aplica_a,
-        cast('N/D' as {{ dbt.type_string() }}) as forma_descuento,
-        cast(null as decimal(19, 4)) as valor_descuento,
-        cast('N/D' as {{ dbt.type_string() }}) as moneda_descuento,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_desde_at,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_hasta_at,
-        false as es_cupon,
+        {{ textos_nd(['promocion_oro_id', 'cupon_id', 'codigo_cupon', 'nombre']) }},
+        {{ sin_datos }},
         true as es_inferido
     from claves_referenciadas
     left join miembros
@@ -200,20 +190,8 @@ inferidos as (
 miembro_desconocido as (
 
     select
-        cast('N/D' as {{ dbt.type_string() }}) as promocion_id,
-        cast('N/D' as {{ dbt.type_string() }}) as promocion_oro_id,
-        cast('N/D' as {{ dbt.type_string() }}) as cupon_id,
-        cast('N/D' as {{ dbt.type_string() }}) as codigo_cupon,
-        cast('N/D' as {{ dbt.type_string() }}) as nombre,
-        false as es_activa,
-        false as usa_cupones,
-        cast('N/D' as {{ dbt.type_string() }}) as aplica_a,
-        cast('N/D' as {{ dbt.type_string() }}) as forma_descuento,
-        cast(null as decimal(19, 4)) as valor_descuento,
-        cast('N/D' as {{ dbt.type_string() }}) as moneda_descuento,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_desde_at,
-        cast(null as {{ dbt.type_timestamp() }}) as vigente_hasta_at,
-        false as es_cupon,
+        {{ textos_nd(['promocion_id', 'promocion_oro_id', 'cupon_id', 'codigo_cupon', 'nombre']) }},
+        {{ sin_datos }},
         false as es_inferido
 
 ),
