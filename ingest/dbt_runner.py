@@ -51,6 +51,34 @@ def _manifest(common: list[str]):
     return _MANIFESTS[key]
 
 
+_WRITTEN: set[tuple[int, str]] = set()  # (manifest, target path) whose manifest.json this process wrote
+
+
+def _write_manifest_once() -> None:
+    """dbt writes target/manifest.json at the end of every invocation (about 1.2 s at this
+    project's size: the manifest as a dict, then JSON). A run invokes dbt once per phase with
+    the one manifest parsed for the run (``_manifest``), so the file the first phase writes is
+    the file every later phase would write again: each later write is skipped while that file
+    exists. run_results.json is still written by every invocation (each phase's results, as
+    dbt by hand writes them). Patches dbt 1.11's ``dbt.task.runnable.write_manifest``, the one
+    call that writes it after a run; a dbt without it is left as it is."""
+    import dbt.task.runnable as runnable
+
+    original = getattr(runnable, "write_manifest", None)
+    if original is None or getattr(original, "_puntafina_once", False):
+        return
+
+    def write_manifest(manifest, target_path, which=None):
+        key = (id(manifest), str(target_path))
+        if key in _WRITTEN and (Path(target_path) / "manifest.json").is_file():
+            return
+        original(manifest, target_path, which)
+        _WRITTEN.add(key)
+
+    write_manifest._puntafina_once = True
+    runnable.write_manifest = write_manifest
+
+
 def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False) -> DbtResult:
     from dbt.cli.main import dbtRunner
 
@@ -116,6 +144,7 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
     full = [*args, "--exclude-resource-type", "unit_test", *common]
     if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (ingest/budget.py); profiles.yml reads it too
         full += ["--threads", os.environ["PUNTAFINA_THREADS"]]
+    _write_manifest_once()
     res = dbtRunner(manifest=_manifest(common), callbacks=[on_event]).invoke(full)
     if res.exception is not None:
         out.ok = False

@@ -165,6 +165,42 @@ def built(tmp_path_factory):
     project.close()
 
 
+def test_the_manifest_is_written_once_per_run_and_whole(built, monkeypatch, tmp_path):
+    """dbt writes target/manifest.json after every invocation; a run's phases share one parsed
+    manifest, so only the first phase writes it (ingest.dbt_runner._write_manifest_once): the
+    file after a full run holds every node of the project, run_results.json the last phase's."""
+    manifest = json.loads((built.tmp / "dbt_target" / "manifest.json").read_text())
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert {"stg_orocommerce__orders", "dim_cliente", "fact_ventas", "audit_poblacion"} <= models
+    results = json.loads((built.tmp / "dbt_target" / "run_results.json").read_text())["results"]
+    assert any(r["unique_id"] == "model.puntafina.audit_poblacion" for r in results)  # the final checks
+
+    import dbt.task.runnable as runnable
+
+    from ingest import dbt_runner
+
+    calls = []
+
+    def fake(manifest, target_path, which=None):
+        calls.append((manifest, target_path))
+        (Path(target_path) / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr(runnable, "write_manifest", fake)
+    monkeypatch.setattr(dbt_runner, "_WRITTEN", set())
+    dbt_runner._write_manifest_once()
+    one, other = object(), object()
+    for _ in range(3):                       # the phases of one run: written by the first
+        runnable.write_manifest(one, str(tmp_path))
+    assert len(calls) == 1
+    (tmp_path / "manifest.json").unlink()    # gone (a `dbt clean`): written again
+    runnable.write_manifest(one, str(tmp_path))
+    runnable.write_manifest(other, str(tmp_path))   # another manifest (a new parse): written
+    assert len(calls) == 3
+    dbt_runner._write_manifest_once()        # patching twice does not wrap twice
+    runnable.write_manifest(one, str(tmp_path))
+    assert len(calls) == 3
+
+
 def test_no_change_builds_and_tests_nothing(built):
     before = built.warehouse_query("select count(*), sum(monto_meta) from dw.fact_metas_ventas")
     proc = built.run("run")
