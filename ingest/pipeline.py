@@ -331,6 +331,19 @@ class Job:
         return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
     # -- deletions (incremental SQL tables: the others are reloaded whole, so a deleted row leaves with the reload)
+    def _quick_deletes(self, plans: dict, states: dict, result: JobResult) -> set[str]:
+        """The tables whose load just finished and whose deletion check is due and done here,
+        without a package (``_checked_without_a_package``), on one warehouse connection."""
+        due = [n for n, p in plans.items() if not p.deletes and states.get(n, {}).get("done")
+               and self._deletes_due(n, states.get(n, {}))]
+        if not due:
+            return set()
+        con = self.wh.connect()
+        try:
+            return {n for n in due if self._checked_without_a_package(n, states.get(n, {}), con)}
+        finally:
+            con.close()
+
     def _deletes_due(self, name: str, state: dict) -> bool:
         """Whether the table's deletion check runs this run (after its load): a check in progress
         always resumes; else a table never checked, or holding at most deletes.small_table_rows rows
@@ -396,17 +409,41 @@ class Job:
     def _raw_relation(self, table) -> str:
         return f'"raw_{self.system}"."{table.name}"'  # names from the catalog (code), quoted
 
-    def _raw_keys(self, table, after: list | None, limit: int) -> list[tuple]:
-        """The next ``limit`` primary keys of the raw table's unmarked rows after ``after``."""
+    def _raw_keys(self, table, after: list | None, limit: int, con=None) -> list[tuple]:
+        """The next ``limit`` primary keys of the raw table's unmarked rows after ``after``
+        (on ``con``, a warehouse connection, or one of its own)."""
         sql = sql_tables.key_query(table, self._raw_relation(table), after, None, limit, "postgres",
                                    f'"{DELETED_AT}" is null')
-        con = self.wh.connect()
+        own = con is None
+        con = self.wh.connect() if own else con
         try:
             cur = con.cursor()
             cur.execute(sql)
             return [tuple(r) for r in cur.fetchall()]
         finally:
-            con.close()
+            if own:
+                con.close()
+
+    def _checked_without_a_package(self, name: str, state: dict, con) -> bool:
+        """The deletion check of a small table that lost nothing, done without a dlt package: when
+        the table's last check is recorded, no walk is in progress, and all its keys fit in one step
+        on both sides (at most ``chunk_size``, and at most deletes.small_table_rows, so it stays a
+        table checked every run), the keys are compared here; nothing gone means nothing to mark and
+        no state to change (the recorded schedule only matters for large tables), so the check
+        costs two key reads instead of a load package (a run with no change checks every small
+        table). Anything else (keys gone, a first check, a large table) takes the committed path."""
+        if state.get("deletes") or state.get("deletes_checked") is None:
+            return False
+        table = self.tables[name]
+        size = min(self.chunk_size, int(self.cfg["deletes"]["small_table_rows"]) + 1)
+        raw = self._raw_keys(table, None, size, con)
+        if len(raw) >= size:
+            return False
+        src = self.reader.keys(table, None, None, size) if raw else []
+        if len(src) >= size:
+            return False
+        present = set(src)
+        return all(k in present for k in raw)
 
     def _marked_rows(self, table, keys: list[tuple], deleted_at: dt.datetime):
         """The raw rows of ``keys`` as they are (the catalog's columns, typed as a slice), with
@@ -639,6 +676,7 @@ class Job:
             self._run_round(list(plans.values()), result)
             result.rounds += 1
             states = self._table_states()
+            quick = self._quick_deletes(plans, states, result)
             for name in list(plans):
                 s = states.get(name, {})
                 prog = result.tables[name]
@@ -656,7 +694,10 @@ class Job:
                 prog.total_rows = s.get("rows", 0)
                 prog.cycle_chunk = s.get("chunk", 0)
                 prog.rejected = s.get("rejected", 0)
-                if s.get("done") and self._deletes_due(name, s):  # loaded: now its deletion check
+                if name in quick:  # loaded and checked in one step, nothing gone: no package
+                    prog.deletes_checked = True
+                    del plans[name]
+                elif s.get("done") and self._deletes_due(name, s):  # loaded: now its deletion check
                     plans[name] = Plan(name, True, plans[name].primary_key, s, deletes=True)
                 elif s.get("done"):
                     del plans[name]
