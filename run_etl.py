@@ -367,7 +367,8 @@ def cmd_setup(args, cfg, log) -> int:
 def _print_counts(log, doc: dict) -> None:
     """Print a demo manifest's totals (rows per demo database, CSV data lines) or, for
     ``evolve()``'s result, what changed per source: every count is an int or a mapping of
-    name -> int; anything else in the document (lists of codes, dirt rates) is not a count."""
+    name -> int; anything else in the document (lists of codes, dirt rates) is not a count,
+    but for evolve's ``deleted`` (table -> deleted ids), counted by its ids."""
     def total(val) -> int | None:
         if isinstance(val, bool):
             return None
@@ -388,6 +389,9 @@ def _print_counts(log, doc: dict) -> None:
             n = total(tables)
             if n is not None:
                 log.info(f"  {key:<9} {system:<38} {n:>8,}")
+    for system, tables in (doc.get("deleted") or {}).items():
+        if tables:
+            log.info(f"  {'deleted':<9} {system:<38} {sum(len(ids) for ids in tables.values()):>8,}")
 
 
 def _demo_target(cfg, wh):

@@ -52,6 +52,14 @@ SCHEMA: dict[str, Any] = {
         "retry_delay": ((int, float), 5, ("zero or more seconds", lambda v: v >= 0)),
         "max_memory_mb": (int, 1024, _POS),  # the run's memory budget, see ingest/budget.py
     },
+    "deletes": {
+        # rows deleted in a source: found by comparing primary keys (source vs raw, in slices of
+        # batch.chunk_size keys), marked in raw with _deleted_at, dropped from staging and the facts
+        "enabled": (bool, True, None),
+        "check_every_days": (int, 7, ("a positive number of days", lambda v: v > 0)),
+        # tables with at most this many rows (at their last check) are checked on every run
+        "small_table_rows": (int, 100000, _NONNEG),
+    },
     "population_rules": {
         "defaults": (dict, {"estado": "activo", "tipo": "general", "moneda": "USD", "pais": "El Salvador"}, None),
         "default_dates": (list, ["created_at", "updated_at"], None),

@@ -32,6 +32,7 @@ class RunMetrics:
     records_extracted: int = 0
     records_rejected: int = 0
     records_quarantined: int = 0
+    records_deleted: int = 0     # raw rows marked deleted (_deleted_at): their keys are gone from the source
     records_failed: int = 0      # rejected lines + quarantined rows + failing rows of failed checks
     failing_rows: int = 0        # rows returned by the checks that failed (error severity)
     nodes_built: int = 0
@@ -51,6 +52,8 @@ class RunMetrics:
     relations: list = field(default_factory=list)  # [schema, name] of every relation the build wrote
     phases: list = field(default_factory=list)  # {phase, start_s, duration_s, status}: the run page's timeline
     rejected: dict = field(default_factory=dict)  # raw_<system>.<table> -> malformed lines kept in _rechazo
+    deleted: dict = field(default_factory=dict)  # raw_<system>.<table> -> rows this run marked deleted
+    deletes_checked: list = field(default_factory=list)  # raw_<system>.<table> whose deletion check completed
 
 
 _CLOCKS: dict[str, float] = {}  # run_id -> monotonic start (phases' offsets)
@@ -179,13 +182,24 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
                 metrics.quarantine[f"raw_{system}.{name}"] = dict(p.quarantined)
                 quarantined += sum(p.quarantined.values())
         metrics.records_quarantined += quarantined
+        deleted = 0
+        for name, p in res.tables.items():
+            if p.deleted:
+                log.info(f"    {name:<34} {p.deleted:,} row(s) deleted in the source: marked _deleted_at in raw",
+                         extra={"data": {"table": f"raw_{system}.{name}", "rows": p.deleted}})
+                metrics.deleted[f"raw_{system}.{name}"] = p.deleted
+                deleted += p.deleted
+            if p.deletes_checked:
+                metrics.deletes_checked.append(f"raw_{system}.{name}")
+        metrics.records_deleted += deleted
         unchanged = [n for n, p in res.tables.items() if p.rows == 0]
         rejected = sum(p.rejected for p in res.tables.values())
         log.info(f"    {system}: {res.rows:,} rows in {len(res.tables) - len(unchanged)} table(s) "
                  f"({len(unchanged)} unchanged), {res.rounds} round(s), {res.seconds:.1f} s"
                  + (f", {res.retries} retry(ies)" if res.retries else "")
                  + (f", {rejected:,} malformed line(s) kept in _rechazo" if rejected else "")
-                 + (f", {quarantined:,} source row(s) quarantined" if quarantined else ""),
+                 + (f", {quarantined:,} source row(s) quarantined" if quarantined else "")
+                 + (f", {deleted:,} deleted in the source" if deleted else ""),
                  extra={"data": {"source": system, "rows": res.rows, "duration_s": round(res.seconds, 2)}})
         metrics.records_extracted += res.rows
         bars = progress_bars.current()
@@ -455,6 +469,9 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
              (f" ({m.records_rejected:,} malformed CSV lines kept for review)" if m.records_rejected else "")
              + (f"; {m.records_quarantined:,} source row(s) quarantined (raw_*._cuarentena)"
                 if m.records_quarantined else ""))
+    if m.deletes_checked or m.records_deleted:
+        log.info(f"  deletes      {m.records_deleted:,} source row(s) found deleted, marked _deleted_at in raw "
+                 f"({len(m.deletes_checked)} table(s) checked; staging and the facts leave them out)")
     if m.warnings:
         log.info(f"  warnings     {len(m.warnings)} (schema drift, quarantined rows, warned tests; see the run metrics)")
     log.info(f"  built        {m.nodes_built} dbt nodes (models, snapshots, seeds)"

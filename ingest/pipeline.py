@@ -52,6 +52,8 @@ SYSTEMS = ("orocommerce", "orocrm", "csv")
 MIN_CHUNK = 1000
 # an update cursor later than now + this is "in the future" (clock skew of a day is tolerated)
 FUTURE_TOLERANCE = 86400
+DELETED_AT = "_deleted_at"  # raw column of incremental tables: when the row's key was found gone from the source
+MARK_BATCH = 1000           # keys per query when the rows to mark are read back from raw
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # dlt's settings are in .dlt/config.toml beside the project, found from any working directory
@@ -74,6 +76,8 @@ class TableProgress:
     expected: int | None = None  # rows left to read when the run started (progress bars; None: not counted)
     quarantined: dict = field(default_factory=dict)  # reason -> source rows quarantined by this run
     unchanged: bool = False  # no update cursor, and its fingerprint says the source did not move
+    deleted: int = 0       # raw rows this run marked deleted (_deleted_at): their keys are gone from the source
+    deletes_checked: bool = False  # this run completed a deletion check of the table
 
 
 @dataclass
@@ -114,10 +118,13 @@ class Plan:
     incremental: bool
     primary_key: list[str]
     state: dict  # the table's committed slice state (a copy; the resource writes the new one)
+    deletes: bool = False  # a step of the table's deletion check (Job._delete_slices), not a load slice
 
     @property
     def write_disposition(self) -> str:
         # the first slice of a replace cycle truncates the table; every other slice merges
+        if self.deletes:
+            return "merge"
         if self.state.get("chunk", 0) == 0 and (not self.incremental or self.state.get("full")):
             return "replace"
         return "merge"
@@ -128,6 +135,11 @@ def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
         k: prev[k] for k in ("after", "files") if k in prev}
     if prev and "version" in prev:  # never reset: the build plan compares it with the last build's
         keep["version"] = prev["version"]
+    # the deletion check's schedule survives every cycle; a check in progress survives an incremental
+    # cycle (it resumes), not a reload (the truncated table has no rows left to mark)
+    for k in ("deletes_checked", "deletes_keys") + (() if full else ("deletes",)):
+        if prev and k in prev:
+            keep[k] = prev[k]
     return {"cycle": (prev or {}).get("cycle", 0) + 1, "chunk": 0, "rows": 0, "done": False,
             "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
 
@@ -235,6 +247,8 @@ class Job:
 
         if self.system == "csv":
             gen = self._csv_slices(plan)
+        elif plan.deletes:
+            gen = self._delete_slices(plan)
         else:
             gen = self._sql_slices(plan)
         disposition = plan.write_disposition
@@ -253,6 +267,8 @@ class Job:
                  for c in self.tables[name].columns if c.type.startswith("timestamp")}
         for col in self.reader.drift.get(name, ()):  # dropped from the source: loaded as null
             hints.setdefault(col, {})["nullable"] = True
+        if self.tables[name].incremental:  # the deletion mark (null on every loaded row)
+            hints[DELETED_AT] = {"data_type": "timestamp", "timezone": False, "precision": 6, "nullable": True}
         return hints
 
     def _sql_slices(self, plan: Plan):
@@ -272,6 +288,8 @@ class Job:
             horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
                        + dt.timedelta(seconds=FUTURE_TOLERANCE))
             checked = sql_tables.screen(data, table, horizon, check_json)
+            if table.incremental:  # a loaded row is not deleted: a key back in the source loses its old mark
+                checked.rows = _with_deleted_at(checked.rows, None)
             first_ever = s.get("after") is None and s["chunk"] == 0
             if checked.rows.num_rows:
                 yield checked.rows
@@ -311,6 +329,169 @@ class Job:
         hints = dlt.mark.make_hints(table_name=sql_tables.QUARANTINE_TABLE, write_disposition="merge",
                                     primary_key="_cuarentena_id")
         return dlt.mark.with_hints(data, hints, create_table_variant=True)
+
+    # -- deletions (incremental SQL tables: the others are reloaded whole, so a deleted row leaves with the reload)
+    def _quick_deletes(self, plans: dict, states: dict, result: JobResult) -> set[str]:
+        """The tables whose load just finished and whose deletion check is due and done here,
+        without a package (``_checked_without_a_package``), on one warehouse connection."""
+        due = [n for n, p in plans.items() if not p.deletes and states.get(n, {}).get("done")
+               and self._deletes_due(n, states.get(n, {}))]
+        if not due:
+            return set()
+        con = self.wh.connect()
+        try:
+            return {n for n in due if self._checked_without_a_package(n, states.get(n, {}), con)}
+        finally:
+            con.close()
+
+    def _deletes_due(self, name: str, state: dict) -> bool:
+        """Whether the table's deletion check runs this run (after its load): a check in progress
+        always resumes; else a table never checked, or holding at most deletes.small_table_rows rows
+        at its last check, every run; a larger one when deletes.check_every_days have passed."""
+        conf = self.cfg["deletes"]
+        table = self.tables.get(name)
+        if self.reader is None or table is None or not table.incremental or not conf["enabled"]:
+            return False
+        if not _integer_key(table):
+            return False  # text keys sort by collation, which may differ between source and warehouse
+        if state.get("deletes"):
+            return True
+        last = state.get("deletes_checked")
+        if last is None or int(state.get("deletes_keys", 0)) <= conf["small_table_rows"]:
+            return True
+        return _utc_now() - dt.datetime.fromisoformat(last) >= dt.timedelta(days=conf["check_every_days"])
+
+    def _delete_slices(self, plan: Plan):
+        """One step of a table's deletion check, committed like a slice (resumable, its marks and its
+        position in one load package). The step walks the primary keys from the last position: the
+        next ``chunk_size`` unmarked raw keys, and the source's keys up to the last of them (at most
+        ``chunk_size``; when the source fills them first, the step ends at its last key). A raw key in
+        that range that the source lacks was deleted there: its raw row is written again with
+        ``_deleted_at`` = the check's start (UTC), and the table's version rises (the build plan
+        rebuilds what reads it). Memory: two key slices and the marked rows, whatever the table's size."""
+        import dlt
+
+        table = self.tables[plan.name]
+        size = self.chunk_size
+
+        def slices():
+            st = dlt.current.resource_state()
+            s = dict(plan.state)
+            walk = dict(s.get("deletes") or {"after": None, "started": _utc_now().isoformat(sep=" ", timespec="seconds"),
+                                             "keys": 0, "marked": 0})
+            after = walk["after"]
+            raw = self._raw_keys(table, after, size)
+            upto = raw[-1] if len(raw) >= size else None
+            src = self.reader.keys(table, after, None if upto is None else list(upto), size) if raw else []
+            if len(src) >= size and (upto is None or src[-1] < upto):
+                upto = src[-1]
+            in_range = [k for k in raw if upto is None or k <= upto]
+            present = set(src)
+            gone = [k for k in in_range if k not in present]
+            if gone:
+                yield self._marked_rows(table, gone, dt.datetime.fromisoformat(walk["started"]))
+                s["version"] = s.get("version", 0) + 1  # committed with the marks (see table_versions)
+            walk["keys"] += len(in_range)
+            walk["marked"] += len(gone)
+            if upto is None:  # the walk passed the last raw key: the check is complete
+                s.pop("deletes", None)
+                s["deletes_checked"] = walk["started"]
+                s["deletes_keys"] = walk["keys"]
+                s["deletes_marked"] = walk["marked"]
+            else:
+                walk["after"] = list(upto)
+                s["deletes"] = walk
+            s["last_deleted"] = len(gone)
+            st["slices"] = s
+
+        return slices
+
+    def _raw_relation(self, table) -> str:
+        return f'"raw_{self.system}"."{table.name}"'  # names from the catalog (code), quoted
+
+    def _raw_keys(self, table, after: list | None, limit: int, con=None) -> list[tuple]:
+        """The next ``limit`` primary keys of the raw table's unmarked rows after ``after``
+        (on ``con``, a warehouse connection, or one of its own)."""
+        sql = sql_tables.key_query(table, self._raw_relation(table), after, None, limit, "postgres",
+                                   f'"{DELETED_AT}" is null')
+        own = con is None
+        con = self.wh.connect() if own else con
+        try:
+            cur = con.cursor()
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+        finally:
+            if own:
+                con.close()
+
+    def _checked_without_a_package(self, name: str, state: dict, con) -> bool:
+        """The deletion check of a small table that lost nothing, done without a dlt package: when
+        the table's last check is recorded, no walk is in progress, and all its keys fit in one step
+        on both sides (at most ``chunk_size``, and at most deletes.small_table_rows, so it stays a
+        table checked every run), the keys are compared here; nothing gone means nothing to mark and
+        no state to change (the recorded schedule only matters for large tables), so the check
+        costs two key reads instead of a load package (a run with no change checks every small
+        table). Anything else (keys gone, a first check, a large table) takes the committed path."""
+        if state.get("deletes") or state.get("deletes_checked") is None:
+            return False
+        table = self.tables[name]
+        size = min(self.chunk_size, int(self.cfg["deletes"]["small_table_rows"]) + 1)
+        raw = self._raw_keys(table, None, size, con)
+        if len(raw) >= size:
+            return False
+        src = self.reader.keys(table, None, None, size) if raw else []
+        if len(src) >= size:
+            return False
+        present = set(src)
+        return all(k in present for k in raw)
+
+    def _marked_rows(self, table, keys: list[tuple], deleted_at: dt.datetime):
+        """The raw rows of ``keys`` as they are (the catalog's columns, typed as a slice), with
+        ``_deleted_at`` set: merged on the primary key, they replace the rows with their marked copy."""
+        import pyarrow as pa
+
+        cols = ", ".join(f'cast("{c.name}" as text) as "{c.name}"' if c.type.lower() in sql_tables.JSON_TYPES
+                         else f'"{c.name}"' for c in table.columns)
+        pk = ", ".join(f'"{k}"' for k in table.primary_key)
+        rows: list[tuple] = []
+        con = self.wh.connect()
+        try:
+            cur = con.cursor()
+            for i in range(0, len(keys), MARK_BATCH):
+                part = keys[i:i + MARK_BATCH]
+                values = ", ".join("(" + ", ".join(sql_tables._literal(v, "postgres") for v in k) + ")" for k in part)
+                cur.execute(f"select {cols} from {self._raw_relation(table)} where ({pk}) in ({values})")
+                rows.extend(cur.fetchall())
+        finally:
+            con.close()
+        schema = catalog.arrow_schema(table)
+        data = pa.Table.from_arrays([pa.array([r[i] for r in rows], fld.type) for i, fld in enumerate(schema)],
+                                    schema=schema)
+        return _with_deleted_at(data, deleted_at)
+
+    def _ensure_deleted_column(self, names) -> None:
+        """Every incremental raw table has ``_deleted_at``, so staging can rely on it: a table
+        created before deletions were tracked (or that no slice has reached since) gets it here,
+        empty; dlt, which compares its schema with the tables, then sees it and adds nothing."""
+        names = [n for n in names if self.tables[n].incremental]
+        if self.reader is None or not names:
+            return
+        p = "?" if self.wh.target == "duckdb" else "%s"
+        con = self.wh.connect()
+        try:
+            cur = con.cursor()
+            cur.execute(f"select table_name, column_name from information_schema.columns where table_schema = {p}",
+                        (f"raw_{self.system}",))
+            have: dict[str, set] = {}
+            for tname, cname in cur.fetchall():
+                have.setdefault(tname, set()).add(cname)
+            for name in names:
+                if name in have and DELETED_AT not in have[name]:
+                    cur.execute(f'alter table {self._raw_relation(self.tables[name])} add column "{DELETED_AT}" timestamp')
+                    self.log.info(f"  {self.system}.{name}: column {DELETED_AT} added to the raw table "
+                                  f"(deletions are tracked from now on)")
+        finally:
+            con.close()
 
     def _csv_precheck(self, states: dict[str, dict], full: bool) -> set[str]:
         """Check every CSV file's header once per run; returns the tables not to reload this run.
@@ -457,6 +638,7 @@ class Job:
         keep = self._csv_precheck(states, full) if self.system == "csv" else set()
         plans: dict[str, Plan] = {}
         readable = self._check_tables(result)
+        self._ensure_deleted_column(sorted(readable))
         for name, spec in self.tables.items():
             if name not in readable:
                 continue
@@ -494,16 +676,30 @@ class Job:
             self._run_round(list(plans.values()), result)
             result.rounds += 1
             states = self._table_states()
+            quick = self._quick_deletes(plans, states, result)
             for name in list(plans):
                 s = states.get(name, {})
                 prog = result.tables[name]
+                if plans[name].deletes:  # a step of the deletion check
+                    prog.deleted += int(s.get("last_deleted", 0))
+                    if s.get("deletes"):
+                        plans[name] = Plan(name, True, plans[name].primary_key, s, deletes=True)
+                    else:
+                        prog.deletes_checked = True
+                        del plans[name]
+                    continue
                 done_rows = s.get("last_rows", 0)
                 prog.rows += done_rows
                 prog.chunks += 1
                 prog.total_rows = s.get("rows", 0)
                 prog.cycle_chunk = s.get("chunk", 0)
                 prog.rejected = s.get("rejected", 0)
-                if s.get("done"):
+                if name in quick:  # loaded and checked in one step, nothing gone: no package
+                    prog.deletes_checked = True
+                    del plans[name]
+                elif s.get("done") and self._deletes_due(name, s):  # loaded: now its deletion check
+                    plans[name] = Plan(name, True, plans[name].primary_key, s, deletes=True)
+                elif s.get("done"):
                     del plans[name]
                 else:
                     plans[name] = Plan(name, plans[name].incremental, plans[name].primary_key, s)
@@ -526,6 +722,9 @@ class Job:
         for prog in result.tables.values():
             self.audit.info(f"loaded {self.system}.{prog.table}: {prog.rows} rows in {prog.chunks} chunk(s)"
                             + (f", {prog.rejected} rejected line(s)" if prog.rejected else ""))
+            if prog.deletes_checked or prog.deleted:
+                self.audit.info(f"deletes {self.system}.{prog.table}: {prog.deleted} row(s) marked {DELETED_AT}"
+                                + (" (check complete)" if prog.deletes_checked else " (check continues next run)"))
         return result
 
     def _fingerprint(self, name: str) -> str | None:
@@ -748,6 +947,27 @@ class Job:
             self.log.warning(f"  memory {rss:,.0f} MB is over batch.max_memory_mb ({limit:,} MB): "
                              f"chunk size {self.chunk_size:,} -> {new:,} rows")
             self.chunk_size = new
+
+
+def _utc_now() -> dt.datetime:
+    """Now in UTC, naive (as the raw timestamps), to the second."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _integer_key(table) -> bool:
+    """Keys the deletion check compares by value in key order: integers sort alike everywhere."""
+    return all(table.column(k).type.lower() in ("integer", "bigint", "smallint") for k in table.primary_key)
+
+
+def _with_deleted_at(data, deleted_at: dt.datetime | None):
+    """``data`` with the column ``_deleted_at`` (all null, or all ``deleted_at``), replacing one it has."""
+    import pyarrow as pa
+
+    typ = pa.timestamp("us")
+    col = pa.nulls(data.num_rows, typ) if deleted_at is None else pa.array([deleted_at] * data.num_rows, typ)
+    if DELETED_AT in data.column_names:
+        data = data.drop_columns([DELETED_AT])
+    return data.append_column(pa.field(DELETED_AT, typ, nullable=True), col)
 
 
 def _root_cause(exc: BaseException) -> BaseException:

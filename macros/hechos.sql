@@ -210,3 +210,25 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    borrar_lineas_eliminadas(id_columna, vigentes)
+
+    A post-hook of the incremental facts: deletes the fact's rows whose
+    business key `id_columna` is no longer in `vigentes` (the intermediate
+    model the fact loads from, which holds every line, loadable or not). A
+    source row deleted in Oro is marked `_deleted_at` in raw by the
+    ingestion and left out of staging, so its line leaves the intermediate
+    model; delete+insert alone never removes it, this does, and the fact
+    ends like a full refresh. Nothing is deleted on a full refresh.
+-#}
+{% macro borrar_lineas_eliminadas(id_columna, vigentes) -%}
+    delete from {{ this }}
+    where
+        not exists (
+            select 1
+            from {{ vigentes }} as vigente
+            where vigente.{{ id_columna }} = {{ this.identifier }}.{{ id_columna }}
+        )
+{%- endmacro %}

@@ -224,9 +224,11 @@ class EtlProject:
         return out
 
     def raw_counts(self, system: str | None = None) -> dict[str, tuple[int, int]]:
+        """Rows and keys of each raw table, without the rows marked deleted in the source."""
         out = {}
         for t in catalog.tables(system):
-            sql = f"select count(*), count(distinct {_pk_expr(t)}) from raw_{t.system}.{t.name}"
+            sql = f"select count(*), count(distinct {_pk_expr(t)}) from raw_{t.system}.{t.name}" + (
+                " where _deleted_at is null" if t.cursor else "")
             out[f"raw_{t.system}.{t.name}"] = tuple(self.warehouse_query(sql)[0])
         return out
 

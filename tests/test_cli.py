@@ -89,6 +89,7 @@ def test_setup_demo_and_evolve_print_their_counts(duck_project):
     assert re.search(r"orocommerce\s+[\d,]+", out) and re.search(r"csv_data_lines\s+[\d,]+", out), out
     out = duck_project.run("setup", "--demo", "--evolve", "1").stdout
     assert re.search(r"inserted\s+orocommerce\s+[\d,]+", out), out
+    assert re.search(r"deleted\s+orocommerce\s+[\d,]+", out) and re.search(r"deleted\s+orocrm\s+[\d,]+", out), out
     assert re.search(r"csv\s+\S*transacciones_tienda\S*\s+[\d,]+", out), out
 
 

@@ -57,6 +57,10 @@ def _assert_user_error(proc, *needles: str) -> None:
     ("sources:\n  orocommerce:\n    url: ${PUNTAFINA_UNSET_VAR_FOR_TEST}\n", "PUNTAFINA_UNSET_VAR_FOR_TEST is not set"),
     ("batch: [1, 2\n", "is not valid YAML at line"),
     ("surprise: 1\n", "surprise: unknown key"),
+    ("deletes:\n  check_every_days: 0\n", "deletes.check_every_days: 0 is not valid; expected a positive number"),
+    ("deletes:\n  small_table_rows: -1\n", "deletes.small_table_rows: -1 is not valid"),
+    ("deletes:\n  enabled: sometimes\n", "deletes.enabled: expected true/false"),
+    ("deletes:\n  every_days: 3\n", "deletes.every_days: unknown key"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, needle):
     proc = _run(tmp_path, text)
@@ -113,6 +117,7 @@ def test_env_defaults_and_values(monkeypatch, tmp_path):
 def test_shipped_config_is_valid():
     cfg = load_config(ROOT / "etl_config.yaml")
     assert cfg.batch["chunk_size"] > 0 and cfg["loading"]["strategy"] == "incremental"
+    assert cfg["deletes"] == {"enabled": True, "check_every_days": 7, "small_table_rows": 100000}
 
 
 @pytest.mark.parametrize("argv, target, config", [

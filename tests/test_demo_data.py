@@ -372,7 +372,8 @@ def check_step(target: DemoTarget, before: dict, changes: dict) -> None:
         inserted, updated = changes["inserted"][system], changes["updated"][system]
         for t in catalog.tables(system):
             count, old_max = before[(system, t.name)]
-            assert scalar(con, f'SELECT COUNT(*) FROM "{t.name}"') - count == inserted.get(t.name, 0), t.name
+            gone = len(changes["deleted"][system].get(t.name, []))
+            assert scalar(con, f'SELECT COUNT(*) FROM "{t.name}"') - count == inserted.get(t.name, 0) - gone, t.name
             if t.cursor:
                 newer = scalar(con, f'SELECT COUNT(*) FROM "{t.name}" WHERE "{t.cursor}" > ?', (old_max,))
                 assert newer == inserted.get(t.name, 0) + updated.get(t.name, 0), t.name
@@ -401,6 +402,11 @@ def test_evolve_steps(demo, tmp_path):
     assert first["updated"]["orocommerce"]["oro_product"] >= 1 and first["updated"]["orocommerce"]["oro_customer"] >= 1
     assert first["inserted"]["orocommerce"]["oro_customer"] >= 1 and first["inserted"]["orocrm"]["orocrm_sales_opportunity"] >= 1
     assert first["updated"]["orocrm"]["orocrm_sales_opportunity"] >= 1
+    # deletes: whole orders with their lines (never a single line: the orders left add up), payments, opportunities
+    deleted = first["deleted"]
+    assert len(deleted["orocommerce"]["oro_order"]) == 2 and len(deleted["orocrm"]["orocrm_sales_opportunity"]) == 2
+    assert len(deleted["orocommerce"]["oro_order_line_item"]) >= 2 * 2
+    assert len(deleted["orocommerce"]["oro_payment_transaction"]) >= 3
     check_step(target, before, first)
     con = connect(target, "orocommerce")
     late = scalar(con, "SELECT COUNT(*) FROM oro_order WHERE created_at < '2026-11-01' AND updated_at >= '2026-11-01' "

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, EtlProject
+from ingest import catalog
 
 SCALE = 0.15
 CHECKOUT = "CheckoutBundle"
@@ -591,8 +592,22 @@ def test_incremental_run_equals_full_refresh(built):
 
     changes = project.evolve(1)
     assert changes["inserted"]["orocommerce"], "evolve should add orders"
+    deleted = changes["deleted"]
+    gone_in_facts = _deleted_fact_keys(deleted)
+    for fact, (column, keys) in gone_in_facts.items():
+        assert keys and _fact_keys_present(project, fact, column, keys), f"{fact}: the deleted keys were not loaded"
     proc = project.run("run")   # builds only what reads the changed raw tables
     assert "raw table(s) changed since the last build: building what reads them" in proc.stdout, proc.stdout[-3000:]
+    # every row deleted in an incremental source table is marked in raw and gone from the facts
+    for system, tables in deleted.items():
+        for table, ids in tables.items():
+            if not catalog.get(system, table).cursor:
+                continue  # reloaded whole: the deleted rows left raw with the reload
+            marked = project.warehouse_query(f"select count(*) from raw_{system}.{table} where _deleted_at is not null "
+                                             f"and id in ({', '.join(map(str, ids))})")[0][0]
+            assert marked == len(ids), f"raw_{system}.{table}: {marked} of the {len(ids)} deleted rows marked"
+    for fact, (column, keys) in gone_in_facts.items():
+        assert not _fact_keys_present(project, fact, column, keys), f"{fact} keeps rows deleted in the source"
     incremental = _dw_snapshot(project)
     assert sum(incremental["fact_ventas"].values()) > sum(first["fact_ventas"].values())
     assert "fact_oportunidades" in _diff(first, incremental), "the day of changes should move opportunities"
@@ -609,6 +624,19 @@ def test_incremental_run_equals_full_refresh(built):
 
     project.run("run", "--full-refresh", "--select", FACTS)
     assert _diff(incremental, _dw_snapshot(project)) == {}, "incremental run and full refresh differ"
+
+
+def _deleted_fact_keys(deleted: dict) -> dict[str, tuple[str, list[str]]]:
+    """fact -> (its business key column, the keys evolve deleted in the source)."""
+    com, crm = deleted.get("orocommerce", {}), deleted.get("orocrm", {})
+    return {"fact_ventas": ("venta_id", [f"oro|{i}" for i in com.get("oro_order_line_item", [])]),
+            "fact_pagos": ("pago_id", [str(i) for i in com.get("oro_payment_transaction", [])]),
+            "fact_oportunidades": ("oportunidad_id", [str(i) for i in crm.get("orocrm_sales_opportunity", [])])}
+
+
+def _fact_keys_present(project, fact: str, column: str, keys: list[str]) -> list:
+    quoted = ", ".join(f"'{k}'" for k in keys)
+    return project.warehouse_query(f"select {column} from dw.{fact} where cast({column} as varchar) in ({quoted})")
 
 
 @pytest.mark.parametrize("target, scale, seed", INCREMENTAL_CASES,

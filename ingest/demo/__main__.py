@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                 changes = evolve(target, step=step, seed=args.seed)
                 ins = {s: sum(c.values()) for s, c in changes["inserted"].items()}
                 upd = {s: sum(c.values()) for s, c in changes["updated"].items()}
-                print(f"step {step} ({changes['day']}): inserted {ins}, updated {upd}, "
+                gone = {s: sum(len(ids) for ids in t.values()) for s, t in changes["deleted"].items()}
+                print(f"step {step} ({changes['day']}): inserted {ins}, updated {upd}, deleted {gone}, "
                       f"late orders {changes['late']['oro_order']}, csv lines {changes['csv']}")
         else:
             manifest = generate(target, scale=args.scale, seed=args.seed)

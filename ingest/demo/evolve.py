@@ -10,6 +10,12 @@ works on SQLite and PostgreSQL alike and can be called step after step:
   names change, one SKU passes from one product to another (Oro lets a SKU be changed and
   reused; the ERP export renames the same codes when the generator owns it), customers
   change group, open opportunities are won or lost;
+- deletes (before the updates, so nothing deleted is also updated): a few whole orders (with
+  their lines, link rows, payment transactions, payment status and tax values; order lines
+  are deleted only with their order, so every order left still adds up to its totals and
+  taxes), a few payment transactions that are not their order's first (the first decides the
+  order's payment method) and a few CRM opportunities; chosen from the seed, returned in
+  ``deleted`` (table -> ids);
 - CSV: the day's POS tickets in ``ventas/transacciones_tienda_<YYYYMMDD>.csv``, late
   tickets (from the 3 previous days) appended to ``ventas/transacciones_tienda.csv``, the
   day's exchange rates appended to ``maestros/tipos_cambio.csv``.
@@ -42,6 +48,8 @@ NEXT_STATUS = {"open": (("pending", 30), ("processing", 50), ("cancelled", 20)),
                "pending": (("processing", 80), ("cancelled", 20)),
                "processing": (("closed", 85), ("processing", 15))}
 RENAME_SUFFIX = " - Modelo 2027"
+# rows deleted per step (evolve's `deleted`): whole orders (with their lines), payments, opportunities
+DELETES = {"orders": 2, "payments": 3, "opportunities": 2}
 
 
 def _max_id(sink: Sink, table: str, column: str = "id") -> int:
@@ -161,6 +169,7 @@ class Step:
                     "order": _max_id(com, "oro_order") + 1}
         self.factory = OrderFactory(w, rng, self.ids, dirty=False)
         self.late = 0
+        self.deleted: dict[str, dict[str, list[int]]] = {"orocommerce": {}, "orocrm": {}}
         self.sku_moves: list[dict] = []
 
     def at(self) -> int:
@@ -194,6 +203,7 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
         for cur, r in new_rates.items():
             w.rates[cur][day] = r
         st = Step(rng, w, com, crm, day)
+        _deletes(st, rng_for(seed, f"evolve/{step}/deletes"))
         # updates first: they read the state as it was, so no row is both inserted and updated
         _order_updates(st)
         _product_updates(st)
@@ -219,6 +229,7 @@ def evolve(target: DemoTarget | None = None, step: int = 1, seed: int = 42) -> d
                      "orocrm": {t: n for t, n in st.out_r.counts.items() if n}},
         "updated": {s: dict(sorted(c.items())) for s, c in st.updated.items()},
         "late": {"oro_order": st.late},
+        "deleted": {sys_: {t: sorted(ids) for t, ids in sorted(tables.items())} for sys_, tables in st.deleted.items()},
         "sku_moves": st.sku_moves,
         "csv": csv_counts,
     }
@@ -234,6 +245,9 @@ def _record(target: DemoTarget, result: dict, owned: set[str] = frozenset()) -> 
     for system, counts in result["inserted"].items():
         for table, n in counts.items():
             manifest["tables"][system][table] = manifest["tables"][system].get(table, 0) + n
+    for system, tables in result["deleted"].items():
+        for table, ids in tables.items():
+            manifest["tables"][system][table] = manifest["tables"][system].get(table, 0) - len(ids)
     for name, n in result["csv"].items():
         entry = manifest["csv"].setdefault(name, {"data_lines": 0, "malformed_lines": 0, "duplicate_lines": 0})
         entry["data_lines"] += n
@@ -247,6 +261,62 @@ def _record(target: DemoTarget, result: dict, owned: set[str] = frozenset()) -> 
                           "csv_data_lines": sum(f["data_lines"] for f in manifest["csv"].values())}
     manifest.setdefault("evolve", []).append(result)
     write_manifest(target, manifest)
+
+
+# ---------------------------------------------------------------- deletes
+def _delete(st: Step, sink: Sink, table: str, column: str, values: list, entity_class: str | None = None) -> None:
+    """Deletes the rows of ``table`` whose ``column`` is in ``values`` (and whose ``entity_class`` is
+    the one given); records their ids in ``st.deleted`` (for the order-line link table, which has
+    none, its line ids)."""
+    out: list[int] = []
+    for i in range(0, len(values), 500):
+        part = list(values[i:i + 500])
+        cond = f'"{column}" IN ({", ".join([sink.ph] * len(part))})'
+        if entity_class is not None:
+            cond += f" AND entity_class = {sink.ph}"
+            part.append(entity_class)
+        key = "line_item_id" if table == "oro_order_line_items" else "id"
+        out += [r[0] for r in sink.query(f'SELECT "{key}" FROM "{table}" WHERE {cond} ORDER BY "{key}"', part)]
+        sink.execute(f'DELETE FROM "{table}" WHERE {cond}', part)
+    if out:
+        st.deleted[sink.system].setdefault(table, []).extend(out)
+
+
+def _deletes(st: Step, rng: random.Random) -> None:
+    """Rows deleted in the sources today (see the module docstring), chosen from the seed. Its own
+    random stream ``rng``: the rest of the step does not move."""
+    com, crm = st.com, st.crm
+    order_class, line_class = ref.ORDER_CLASS, ref.LINE_ITEM_CLASS
+    # orders that are neither a sub-order nor a parent (their lines belong to them alone), with 2+ lines
+    lines_of: dict[int, list[int]] = {}
+    for oid, lid in com.query("SELECT order_id, line_item_id FROM oro_order_line_items ORDER BY order_id, line_item_id"):
+        lines_of.setdefault(oid, []).append(lid)
+    family = {r[0] for r in com.query("SELECT parent_id FROM oro_order WHERE parent_id IS NOT NULL")}
+    # settled orders only (closed or cancelled): the ones _order_updates leaves alone
+    js = com.json_text("serialized_data")
+    plain = [oid for (oid,) in com.query(f"SELECT id FROM oro_order WHERE parent_id IS NULL AND {js} NOT LIKE "
+                                         f"'%.open\"%' AND {js} NOT LIKE '%.pending\"%' AND {js} NOT LIKE "
+                                         f"'%.processing\"%' ORDER BY id")
+             if oid not in family and len(lines_of.get(oid, [])) >= 2]
+    orders = sorted(rng.sample(plain, min(len(plain), DELETES["orders"])))
+    gone_lines = [lid for oid in orders for lid in lines_of[oid]]
+    _delete(st, com, "oro_tax_value", "entity_id", orders, order_class)
+    _delete(st, com, "oro_tax_value", "entity_id", gone_lines, line_class)
+    _delete(st, com, "oro_payment_transaction", "entity_identifier", orders)
+    _delete(st, com, "oro_payment_status", "entity_identifier", orders)
+    _delete(st, com, "oro_order_line_items", "line_item_id", gone_lines)
+    _delete(st, com, "oro_order_line_item", "id", gone_lines)
+    _delete(st, com, "oro_order", "id", orders)
+    # payment transactions that are not the first of their order, and that no other transaction follows
+    first = {r[0] for r in com.query("SELECT MIN(id) FROM oro_payment_transaction GROUP BY entity_identifier")}
+    followed = {r[0] for r in com.query("SELECT source_payment_transaction FROM oro_payment_transaction "
+                                        "WHERE source_payment_transaction IS NOT NULL")}
+    later = [tid for (tid,) in com.query("SELECT id FROM oro_payment_transaction ORDER BY id")
+             if tid not in first and tid not in followed]
+    _delete(st, com, "oro_payment_transaction", "id", sorted(rng.sample(later, min(len(later), DELETES["payments"]))))
+    opportunities = [r[0] for r in crm.query("SELECT id FROM orocrm_sales_opportunity ORDER BY id")]
+    _delete(st, crm, "orocrm_sales_opportunity", "id",
+            sorted(rng.sample(opportunities, min(len(opportunities), DELETES["opportunities"]))))
 
 
 # ---------------------------------------------------------------- updates

@@ -69,11 +69,12 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str, miss
     return sql
 
 
-def _after(table: Table, after: list | None, dialect: str) -> str:
-    """The keyset condition of the rows after position ``after`` ("" from the start)."""
+def _after(table: Table, after: list | None, dialect: str, keys: list[str] | None = None) -> str:
+    """The keyset condition of the rows after position ``after`` ("" from the start), on ``keys``
+    (default: the slices' keyset columns)."""
     if after is None:
         return ""
-    keys = keyset_columns(table)
+    keys = keys or keyset_columns(table)
     lhs = ", ".join(_quote(k, dialect) for k in keys)
     rhs = ", ".join(_literal(v, dialect) for v in after)
     return f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
@@ -82,6 +83,29 @@ def _after(table: Table, after: list | None, dialect: str) -> str:
 def count_query(table: Table, after: list | None, dialect: str) -> str:
     """How many rows the slices from ``after`` on will read (the progress bars' totals)."""
     return f"select count(*) from {_quote(table.name, dialect)}" + _after(table, after, dialect)
+
+
+def key_query(table: Table, relation: str, after: list | None, upto: list | None, limit: int, dialect: str,
+              where: str = "") -> str:
+    """The next ``limit`` primary keys after ``after`` and up to ``upto`` (inclusive), in key order:
+    one step of the deletion check's key walk (pipeline.Job), on the source and on raw alike.
+    ``relation`` is the quoted table; ``where`` an extra condition (raw: the rows not marked deleted yet)."""
+    keys = list(table.primary_key)
+    cols = ", ".join(_quote(k, dialect) for k in keys)
+    conds = [c for c in (_after(table, after, dialect, keys)[len(" where "):],
+                         _upto(keys, upto, dialect), where) if c]
+    if after is None:  # from the start: a null key is never loaded (quarantined), so never compared
+        conds.insert(0, " and ".join(f"{_quote(k, dialect)} is not null" for k in keys))
+    sql = f"select {cols} from {relation}" + (" where " + " and ".join(conds) if conds else "")
+    return sql + f" order by {cols} limit {int(limit)}"
+
+
+def _upto(keys: list[str], upto: list | None, dialect: str) -> str:
+    if upto is None:
+        return ""
+    lhs = ", ".join(_quote(k, dialect) for k in keys)
+    rhs = ", ".join(_literal(v, dialect) for v in upto)
+    return f"({lhs}) <= ({rhs})" if len(keys) > 1 else f"{lhs} <= {rhs}"
 
 
 def _select_item(col, dialect: str, missing: bool) -> str:
@@ -224,6 +248,26 @@ class SliceReader:
         finally:
             if con is not None:
                 con.close()
+
+    def keys(self, table: Table, after: list | None, upto: list | None, limit: int) -> list[tuple]:
+        """The source's primary keys of one step of the deletion check (``key_query``), as tuples."""
+        sql = key_query(table, _quote(table.name, self.dialect), after, upto, limit, self.dialect)
+        con = self._connect()
+        try:
+            if self.dialect == "sqlite":
+                deadline = time.monotonic() + self.timeout
+                con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
+            cur = con.cursor()
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()]
+        except SourceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg2: one message naming the table
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"reading the keys of {table.name} from {self.where()} failed: {first}",
+                              transient="no such" not in first and "does not exist" not in first) from None
+        finally:
+            con.close()
 
     def close(self) -> None:
         pass

@@ -2,10 +2,22 @@
     fact_ventas (Oro lines) against the staged order lines: every line is
     loaded or rejected (rows), and the gross amounts add up (money).
     Fails with one row holding both sides when they differ.
+    Raw rows = staged + deleted in the source (raw rows marked
+    `_deleted_at` by the ingestion's deletion check, which staging and the
+    fact leave out).
 -#}
 {{ config(tags=['reconciliacion']) }}
 
 with
+
+crudos as (
+
+    select
+        count(*) as filas,
+        count(_deleted_at) as filas_eliminadas
+    from {{ source('orocommerce', 'oro_order_line_item') }}
+
+),
 
 lineas_origen as (
 
@@ -37,6 +49,8 @@ lineas_rechazadas as (
 )
 
 select
+    crudos.filas as filas_crudas,
+    crudos.filas_eliminadas,
     lineas_origen.filas as filas_origen,
     lineas_hecho.filas as filas_hecho,
     lineas_rechazadas.filas as filas_rechazadas,
@@ -44,8 +58,10 @@ select
     lineas_hecho.monto_bruto as monto_bruto_hecho,
     lineas_rechazadas.monto_bruto as monto_bruto_rechazado
 from lineas_origen
+cross join crudos
 cross join lineas_hecho
 cross join lineas_rechazadas
 where
-    lineas_origen.filas != lineas_hecho.filas + lineas_rechazadas.filas
+    crudos.filas != lineas_origen.filas + crudos.filas_eliminadas
+    or lineas_origen.filas != lineas_hecho.filas + lineas_rechazadas.filas
     or abs(lineas_origen.monto_bruto - lineas_hecho.monto_bruto - lineas_rechazadas.monto_bruto) > 0.01

@@ -5,6 +5,8 @@ with
 oro_order_line_item as (
 
     select * from {{ source('orocommerce', 'oro_order_line_item') }}
+    -- rows deleted in the source (marked by the ingestion's deletion check) are left out
+    where _deleted_at is null
 
 ),
 

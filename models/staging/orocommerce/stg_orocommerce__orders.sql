@@ -5,6 +5,8 @@ with
 oro_order as (
 
     select * from {{ source('orocommerce', 'oro_order') }}
+    -- rows deleted in the source (marked by the ingestion's deletion check) are left out
+    where _deleted_at is null
 
 ),
 

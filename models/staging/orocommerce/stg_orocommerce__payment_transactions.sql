@@ -5,6 +5,8 @@ with
 oro_payment_transaction as (
 
     select * from {{ source('orocommerce', 'oro_payment_transaction') }}
+    -- rows deleted in the source (marked by the ingestion's deletion check) are left out
+    where _deleted_at is null
 
 ),
 

@@ -5,6 +5,8 @@ with
 orocrm_sales_opportunity as (
 
     select * from {{ source('orocrm', 'orocrm_sales_opportunity') }}
+    -- rows deleted in the source (marked by the ingestion's deletion check) are left out
+    where _deleted_at is null
 
 ),
 
