@@ -546,7 +546,7 @@ def test_required_columns_are_not_null_in_the_tables(built):
     each has a not_null constraint in the model's enforced contract (the layer's YAML), and the built
     table of every model, dimension or incremental fact, declares each such column NOT NULL in the
     database, so no write can leave a null there (test_contract_violation_fails_the_build proves a
-    write refused). The contracts and this test replaced 288 not_null data tests (benchmarks/README.md)."""
+    write refused). The contracts and this test replaced the 290 not_null data tests of the dw models (benchmarks/README.md)."""
     project = built
     manifest = json.loads((project.tmp / "dbt_target" / "manifest.json").read_text())
     required = {(n["name"], c["name"]) for n in manifest["nodes"].values()
