@@ -331,7 +331,7 @@ class Job:
         return dlt.mark.with_hints(data, hints, create_table_variant=True)
 
     # -- deletions (incremental SQL tables: the others are reloaded whole, so a deleted row leaves with the reload)
-    def _quick_deletes(self, plans: dict, states: dict, result: JobResult) -> set[str]:
+    def _quick_deletes(self, plans: dict, states: dict) -> set[str]:
         """The tables whose load just finished and whose deletion check is due and done here,
         without a package (``_checked_without_a_package``), on one warehouse connection."""
         due = [n for n, p in plans.items() if not p.deletes and states.get(n, {}).get("done")
@@ -379,15 +379,7 @@ class Job:
             s = dict(plan.state)
             walk = dict(s.get("deletes") or {"after": None, "started": _utc_now().isoformat(sep=" ", timespec="seconds"),
                                              "keys": 0, "marked": 0})
-            after = walk["after"]
-            raw = self._raw_keys(table, after, size)
-            upto = raw[-1] if len(raw) >= size else None
-            src = self.reader.keys(table, after, None if upto is None else list(upto), size) if raw else []
-            if len(src) >= size and (upto is None or src[-1] < upto):
-                upto = src[-1]
-            in_range = [k for k in raw if upto is None or k <= upto]
-            present = set(src)
-            gone = [k for k in in_range if k not in present]
+            in_range, gone, upto = self._walk_step(table, walk["after"], size)
             if gone:
                 yield self._marked_rows(table, gone, dt.datetime.fromisoformat(walk["started"]))
                 s["version"] = s.get("version", 0) + 1  # committed with the marks (see table_versions)
@@ -405,6 +397,21 @@ class Job:
             st["slices"] = s
 
         return slices
+
+    def _walk_step(self, table, after: list | None, size: int, con=None) -> tuple[list, list, tuple | None]:
+        """One step of the key walk from ``after``: the next ``size`` unmarked raw keys and the
+        source's keys up to the last of them (at most ``size``; when the source fills them first, the
+        step ends at its last key). Returns the raw keys of the step's range, those of them the
+        source lacks (deleted there), and where the step ended (None: past the last raw key, the
+        walk is complete). ``con``: a warehouse connection to read raw on (else one of its own)."""
+        raw = self._raw_keys(table, after, size, con)
+        upto = raw[-1] if len(raw) >= size else None
+        src = self.reader.keys(table, after, None if upto is None else list(upto), size) if raw else []
+        if len(src) >= size and (upto is None or src[-1] < upto):
+            upto = src[-1]
+        in_range = [k for k in raw if upto is None or k <= upto]
+        present = set(src)
+        return in_range, [k for k in in_range if k not in present], upto
 
     def _raw_relation(self, table) -> str:
         return f'"raw_{self.system}"."{table.name}"'  # names from the catalog (code), quoted
@@ -434,16 +441,9 @@ class Job:
         table). Anything else (keys gone, a first check, a large table) takes the committed path."""
         if state.get("deletes") or state.get("deletes_checked") is None:
             return False
-        table = self.tables[name]
         size = min(self.chunk_size, int(self.cfg["deletes"]["small_table_rows"]) + 1)
-        raw = self._raw_keys(table, None, size, con)
-        if len(raw) >= size:
-            return False
-        src = self.reader.keys(table, None, None, size) if raw else []
-        if len(src) >= size:
-            return False
-        present = set(src)
-        return all(k in present for k in raw)
+        _in_range, gone, upto = self._walk_step(self.tables[name], None, size, con)
+        return upto is None and not gone
 
     def _marked_rows(self, table, keys: list[tuple], deleted_at: dt.datetime):
         """The raw rows of ``keys`` as they are (the catalog's columns, typed as a slice), with
@@ -676,7 +676,7 @@ class Job:
             self._run_round(list(plans.values()), result)
             result.rounds += 1
             states = self._table_states()
-            quick = self._quick_deletes(plans, states, result)
+            quick = self._quick_deletes(plans, states)
             for name in list(plans):
                 s = states.get(name, {})
                 prog = result.tables[name]

@@ -96,11 +96,11 @@ def _per_column(entry: dict, columns: list[str], result, failed: list) -> list[d
     one per column as the per-column tests gave them. When the test failed, each column's count of
     nulls is read from the test's own SQL afterwards (``failed``)."""
     out = []
+    sql = getattr(result.node, "compiled_code", None) if entry["status"] == "failed" else None
     for column in columns:
         one = {**entry, "column": column, "failing_rows": 0 if entry["status"] == "passed" else entry["failing_rows"]}
         out.append(one)
-        sql = getattr(result.node, "compiled_code", None)
-        if entry["status"] == "failed" and sql:
+        if sql:
             failed.append((one, sql))
     return out
 

@@ -269,13 +269,13 @@ def _delete(st: Step, sink: Sink, table: str, column: str, values: list, entity_
     the one given); records their ids in ``st.deleted`` (for the order-line link table, which has
     none, its line ids)."""
     out: list[int] = []
+    key = "line_item_id" if table == "oro_order_line_items" else "id"
     for i in range(0, len(values), 500):
         part = list(values[i:i + 500])
         cond = f'"{column}" IN ({", ".join([sink.ph] * len(part))})'
         if entity_class is not None:
             cond += f" AND entity_class = {sink.ph}"
             part.append(entity_class)
-        key = "line_item_id" if table == "oro_order_line_items" else "id"
         out += [r[0] for r in sink.query(f'SELECT "{key}" FROM "{table}" WHERE {cond} ORDER BY "{key}"', part)]
         sink.execute(f'DELETE FROM "{table}" WHERE {cond}', part)
     if out:

@@ -69,15 +69,16 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str, miss
     return sql
 
 
-def _after(table: Table, after: list | None, dialect: str, keys: list[str] | None = None) -> str:
-    """The keyset condition of the rows after position ``after`` ("" from the start), on ``keys``
-    (default: the slices' keyset columns)."""
-    if after is None:
-        return ""
-    keys = keys or keyset_columns(table)
+def _keys_compare(keys: list[str], op: str, values: list, dialect: str) -> str:
+    """``(k1, k2) op (v1, v2)`` (a row comparison; a plain one for a single key)."""
     lhs = ", ".join(_quote(k, dialect) for k in keys)
-    rhs = ", ".join(_literal(v, dialect) for v in after)
-    return f" where ({lhs}) > ({rhs})" if len(keys) > 1 else f" where {lhs} > {rhs}"
+    rhs = ", ".join(_literal(v, dialect) for v in values)
+    return f"({lhs}) {op} ({rhs})" if len(keys) > 1 else f"{lhs} {op} {rhs}"
+
+
+def _after(table: Table, after: list | None, dialect: str) -> str:
+    """The keyset condition of the rows after position ``after`` ("" from the start)."""
+    return "" if after is None else " where " + _keys_compare(keyset_columns(table), ">", after, dialect)
 
 
 def count_query(table: Table, after: list | None, dialect: str) -> str:
@@ -92,20 +93,14 @@ def key_query(table: Table, relation: str, after: list | None, upto: list | None
     ``relation`` is the quoted table; ``where`` an extra condition (raw: the rows not marked deleted yet)."""
     keys = list(table.primary_key)
     cols = ", ".join(_quote(k, dialect) for k in keys)
-    conds = [c for c in (_after(table, after, dialect, keys)[len(" where "):],
-                         _upto(keys, upto, dialect), where) if c]
-    if after is None:  # from the start: a null key is never loaded (quarantined), so never compared
-        conds.insert(0, " and ".join(f"{_quote(k, dialect)} is not null" for k in keys))
-    sql = f"select {cols} from {relation}" + (" where " + " and ".join(conds) if conds else "")
-    return sql + f" order by {cols} limit {int(limit)}"
-
-
-def _upto(keys: list[str], upto: list | None, dialect: str) -> str:
-    if upto is None:
-        return ""
-    lhs = ", ".join(_quote(k, dialect) for k in keys)
-    rhs = ", ".join(_literal(v, dialect) for v in upto)
-    return f"({lhs}) <= ({rhs})" if len(keys) > 1 else f"{lhs} <= {rhs}"
+    conds = [_keys_compare(keys, ">", after, dialect) if after is not None
+             # from the start: a null key is never loaded (quarantined), so never compared
+             else " and ".join(f"{_quote(k, dialect)} is not null" for k in keys)]
+    if upto is not None:
+        conds.append(_keys_compare(keys, "<=", upto, dialect))
+    if where:
+        conds.append(where)
+    return f"select {cols} from {relation} where {' and '.join(conds)} order by {cols} limit {int(limit)}"
 
 
 def _select_item(col, dialect: str, missing: bool) -> str:
@@ -252,11 +247,8 @@ class SliceReader:
     def keys(self, table: Table, after: list | None, upto: list | None, limit: int) -> list[tuple]:
         """The source's primary keys of one step of the deletion check (``key_query``), as tuples."""
         sql = key_query(table, _quote(table.name, self.dialect), after, upto, limit, self.dialect)
-        con = self._connect()
+        con = self._read_connection()
         try:
-            if self.dialect == "sqlite":
-                deadline = time.monotonic() + self.timeout
-                con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
             cur = con.cursor()
             cur.execute(sql)
             return [tuple(r) for r in cur.fetchall()]
@@ -271,6 +263,11 @@ class SliceReader:
 
     def close(self) -> None:
         pass
+
+    def _read_connection(self):
+        """A connection for one read, which stops after batch.timeout (PostgreSQL: the session's
+        statement_timeout, set by ``_connect``)."""
+        return self._connect()
 
 
 _SQLITE_STORAGE = {"integer": pa.int64(), "bigint": pa.int64(), "boolean": pa.int64(),
@@ -319,11 +316,16 @@ class SqliteReader(SliceReader):
         finally:
             con.close()
 
-    def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
-        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
+    def _read_connection(self) -> sqlite3.Connection:
+        """SQLite has no statement timeout: the read is interrupted once batch.timeout has passed."""
         con = self._connect()
         deadline = time.monotonic() + self.timeout
         con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
+        return con
+
+    def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
+        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
+        con = self._read_connection()
         try:
             cur = con.execute(sql)
             rows = cur.fetchall()
@@ -351,10 +353,8 @@ class SqliteReader(SliceReader):
     def fingerprint(self, table: Table) -> str:
         missing = self.check_columns(table).missing
         cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
-        con = self._connect()
+        con = self._read_connection()
         con.create_aggregate("pf_row_hash_sum", -1, _RowHashSum)
-        deadline = time.monotonic() + self.timeout
-        con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
         try:
             return "sqlite:" + con.execute(
                 f"select pf_row_hash_sum({cols}) from {_quote(table.name, self.dialect)}").fetchone()[0]
