@@ -247,8 +247,19 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
         orch.preflight(cfg, wh, systems)
     except orch.PreflightError as exc:
         return _user_error(log, exc)
+    rebuild = orch.rebuild_requested(cfg, wh)
+    partial = getattr(args, "select", None) or set(systems) != {"orocommerce", "orocrm", "csv"}
+    if rebuild and partial:
+        log.warning(f"  a rebuild from scratch is pending ({rebuild}); this run (--select or --sources) does not "
+                    "do it: the next run of every source without --select does")
+        rebuild = None
+    elif rebuild:
+        full = True
+        log.info(f"  rebuild from scratch [full refresh]: {rebuild}; every source table is reloaded and the "
+                 "warehouse is rebuilt from nothing (snapshots and fact_inventario included)"
+                 + ("" if not extract_only else " by the next `run` (this `ingest` reloads the sources)"))
     with _progress_bars(args, cfg):
-        ok = _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics)
+        ok = _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics, bool(rebuild))
     orch.finish_metrics(metrics, ok, t0, cpu0)
     path = orch.write_metrics(cfg, wh, metrics)
     orch.summary(log, metrics, path)
@@ -259,7 +270,7 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
     return 0 if metrics.status == "success" else 1
 
 
-def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics) -> bool:
+def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics, rebuild=False) -> bool:
     from ingest import orchestrator as orch
 
     select = getattr(args, "select", None)
@@ -276,6 +287,8 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics)
             metrics.warnings.append(f"ANALYZE of the raw tables failed: {exc}")
     orch.end_phase(metrics, "ok" if ok else "failed")
     if not extract_only and ok:
+        if rebuild:
+            orch.rebuild_from_scratch(wh)
         plan, facts = orch.build_plan(cfg, wh, full, select)
         metrics.build_plan = plan.reason
         log.info(f"\n  build plan: {plan.reason}")
@@ -284,6 +297,8 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics)
             ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
         if ok and steps and not select:  # a complete build: the next run builds only what changes after it
             orch.record_build(wh, metrics, plan, facts)
+            if rebuild:
+                orch.rebuild_marker(cfg, wh).unlink(missing_ok=True)
     elif not extract_only:
         log.info("\nTransform skipped: the extract failed (committed chunks are kept; fix the cause and rerun)")
     return ok
@@ -352,10 +367,18 @@ def cmd_setup(args, cfg, log) -> int:
             log.info(f"Generating demo sources: scale {args.scale:g}, seed {args.seed}")
             t0 = time.monotonic()
             mode = getattr(args, "inputs", None) or ("force" if getattr(args, "force", False) else "owned")
+            before = demo.read_manifest(target)
             try:
                 manifest = demo.generate(target, scale=args.scale, seed=args.seed, inputs=mode)
             except demo.DemoInputsError as exc:
                 return _user_error(log, f"setup --demo: {exc}")
+            replaced = demo.replaced_sources(before, manifest)
+            if replaced:
+                from ingest import orchestrator as orch
+
+                orch.request_rebuild(cfg, wh, f"the demo sources were replaced ({replaced})")
+                log.info(f"  the demo sources were replaced ({replaced}): the same keys now name other rows, so "
+                         "the next run reloads every source table and rebuilds the warehouse from scratch")
             if manifest.get("inputs_kept"):
                 log.info(f"  kept {len(manifest['inputs_kept'])} existing CSV input(s) as they are: "
                          + ", ".join(manifest["inputs_kept"]))

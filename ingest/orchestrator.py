@@ -348,6 +348,55 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     return ok
 
 
+def rebuild_marker(cfg: Config, wh: Warehouse) -> Path:
+    """Left by ``setup --demo`` when it replaces the demo sources with different ones (another
+    scale or seed, or the original data over evolved sources): the warehouse holds rows of a
+    source system that no longer exists, under the same primary keys. The next complete run
+    of this target reloads every source table and rebuilds the warehouse from nothing
+    (``rebuild_from_scratch``), then removes the file."""
+    return cfg.checkpoint_dir / f"{wh.target}.rebuild"
+
+
+def request_rebuild(cfg: Config, wh: Warehouse, reason: str) -> Path:
+    path = rebuild_marker(cfg, wh)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"requested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                                "reason": reason}) + "\n", encoding="utf-8")
+    return path
+
+
+def rebuild_requested(cfg: Config, wh: Warehouse) -> str | None:
+    """The reason of a pending rebuild, or None."""
+    path = rebuild_marker(cfg, wh)
+    if not path.is_file():
+        return None
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("reason") or "requested")
+    except (ValueError, AttributeError):
+        return "requested"
+
+
+BUILT_SCHEMAS = ("staging", "snapshots", "dw")
+
+
+def rebuild_from_scratch(wh: Warehouse) -> None:
+    """Drop what dbt built (staging, snapshots, dw) and the record of the last build: a
+    ``--full-refresh`` alone keeps the snapshots' history and the models that cannot be
+    rebuilt (``full_refresh=false``: ``fact_inventario``'s earlier days), which belong to the
+    source system that was replaced. ``audit.etl_runs`` (the history of runs) is kept."""
+    from ingest import build_state
+
+    con = wh.connect()
+    try:
+        cur = con.cursor()
+        for schema in BUILT_SCHEMAS:
+            cur.execute(f"drop schema if exists {schema} cascade")
+        cur.execute("create schema if not exists audit")
+        cur.execute(f"drop table if exists {build_state.TABLE}")
+    finally:
+        con.close()
+
+
 def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_only: bool = False,
                versions: dict[str, int] | None = None):
     """What the transform builds (ingest/build_state.py) and the facts its record needs.

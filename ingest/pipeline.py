@@ -659,9 +659,10 @@ class Job:
                     self.log.warning(f"  {self.system}.{name}: an interrupted load is discarded "
                                      f"(recovery.resume_on_failure is false); starting over")
                 fingerprint = None
-                if not incremental and not full:
+                if not incremental:  # taken on a full load too: the next run compares with it
                     fingerprint = self._fingerprint(name)
-                    if fingerprint is not None and prev and prev.get("done") and prev.get("fingerprint") == fingerprint:
+                    if (not full and fingerprint is not None and prev and prev.get("done")
+                            and prev.get("fingerprint") == fingerprint):
                         result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0), unchanged=True)
                         continue  # the source did not move since the cycle that loaded it: nothing to reload
                 state = _new_cycle(prev, incremental, full or (prev is not None and not resume and not prev.get("done")))

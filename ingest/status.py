@@ -47,7 +47,7 @@ def _load_time(load_id: str) -> str:
 
 def report(cfg: Config, wh: Warehouse, log) -> int:
     from ingest import build_state
-    from ingest.orchestrator import build_plan
+    from ingest.orchestrator import build_plan, rebuild_requested
 
     log.info(f"PuntaFina ETL  status  target {wh.target}: {wh.describe()}")
     con = None
@@ -114,6 +114,10 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
             log.info("    newest update cursor loaded: " + ", ".join(f"{n} {str(v)[:19]}" for n, v in reversed(newest)))
 
     log.info("\n== The next run ==")
+    rebuild = rebuild_requested(cfg, wh)
+    if rebuild:
+        log.info(f"  rebuilds the warehouse from scratch: {rebuild} (every source table reloaded, staging, "
+                 "snapshots and dw rebuilt)")
     if resumable:
         log.info(f"  resumes {len(resumable)} interrupted table load(s): {', '.join(resumable[:6])}"
                  + (" …" if len(resumable) > 6 else ""))

@@ -669,3 +669,63 @@ def test_incremental_sequence_other_scales_and_seeds(target, scale, seed, tmp_pa
         assert _diff(incremental, _dw_snapshot(project)) == {}, "incremental run and full refresh differ"
     finally:
         project.close()
+
+
+def test_demo_regenerated_at_another_scale_rebuilds_the_warehouse(duck_project):
+    """`setup --demo` at another scale and seed over a built warehouse (issue 8 item 4): the new
+    sources reuse the old primary keys for other rows, so an incremental run merged the two
+    systems and failed six checks (reconciliations, duplicate sales lines, two members per
+    SKU). The regeneration asks for a rebuild; the next run reloads every table, rebuilds from
+    nothing, passes every check, and holds the new sources' rows only."""
+    project = duck_project
+    project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+    setup = ("setup", "--demo", "--force")
+    first = project.run(*setup, "--scale", "0.2", "--seed", "42")
+    assert "replaced" not in first.stdout, first.stdout
+    project.run("run")
+    project.evolve(1, seed=42)
+    again = project.run(*setup, "--scale", "0.2", "--seed", "42")   # the same data again, over evolved sources
+    assert "the demo sources were replaced (scale 0.2, seed 42, 1 day(s) evolved -> scale 0.2, seed 42)" \
+        in again.stdout, again.stdout[-2000:]
+    proc = project.run(*setup, "--scale", "0.3", "--seed", "7")
+    assert "the demo sources were replaced" in proc.stdout, proc.stdout[-2000:]
+    status = project.run("status")
+    assert "rebuilds the warehouse from scratch: the demo sources were replaced" in status.stdout, status.stdout
+    _assert_rebuilt_from_the_new_sources(project)
+
+
+def test_replaced_sources_rebuild_the_postgres_warehouse(tmp_path):
+    """The same on PostgreSQL (its demo databases are the project's own here, so the
+    regeneration is the generator's, and the request is the file `setup --demo` writes)."""
+    project = EtlProject(tmp_path, "postgres")
+    try:
+        project.env["DBT_TARGET_PATH"] = str(project.tmp / "dbt_target")
+        project.generate(scale=0.2, seed=42)
+        project.run("run")
+        project.generate(scale=0.3, seed=7)
+        marker = project.tmp / "checkpoints" / "postgres.rebuild"
+        marker.write_text(json.dumps({"reason": "the demo sources were replaced (scale 0.2, seed 42 -> scale 0.3, "
+                                                "seed 7)"}), encoding="utf-8")
+        _assert_rebuilt_from_the_new_sources(project)
+    finally:
+        project.close()
+
+
+def _assert_rebuilt_from_the_new_sources(project) -> None:
+    proc = project.run("run")   # exit 0: every check of the build passed
+    assert "rebuild from scratch [full refresh]: the demo sources were replaced" in proc.stdout, proc.stdout[-3000:]
+    assert proc.stdout.count("rebuild from scratch") == 1, proc.stdout[-3000:]
+    for table in catalog.tables():
+        (rows,) = project.warehouse_query(f"select count(*) from raw_{table.system}.{table.name}")[0]
+        (source,) = project.source_query(table.system, f'select count(*) from "{table.name}"')[0]
+        assert rows == source, f"raw_{table.system}.{table.name}: {rows} rows, the new source has {source}"
+    for snap, key in (("snap_clientes", "cliente_id"), ("snap_productos", "producto_id")):
+        (extra,) = project.warehouse_query(f"select count(*) - count(distinct {key}) from snapshots.{snap}")[0]
+        assert extra == 0, f"snapshots.{snap} keeps {extra} version(s) from the replaced sources"
+    (lines,) = project.source_query("orocommerce", "select count(*) from oro_order_line_items")[0]
+    (sold,) = project.warehouse_query("select count(*) from dw.fact_ventas where origen = 'oro'")[0]
+    assert 0 < sold <= lines, (sold, lines)
+
+    proc = project.run("run")   # done: the next run is incremental again, and a full load left nothing to redo
+    assert "rebuild from scratch" not in proc.stdout
+    assert "build plan: nothing changed since the last build" in proc.stdout, proc.stdout[-3000:]

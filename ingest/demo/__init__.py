@@ -6,10 +6,10 @@
 
 See docs/DEMO_DATA.md for what is generated, the volumes, the injected dirt and the conventions.
 """
-from .generate import DemoInputsError, foreign_inputs, generate, read_manifest
+from .generate import DemoInputsError, foreign_inputs, generate, read_manifest, replaced_sources
 from .target import DemoTarget
 
-__all__ = ["DemoInputsError", "DemoTarget", "foreign_inputs", "generate", "evolve", "read_manifest"]
+__all__ = ["DemoInputsError", "DemoTarget", "foreign_inputs", "generate", "evolve", "read_manifest", "replaced_sources"]
 
 
 # Import the submodule first: importing it later would rebind the package attribute

@@ -184,3 +184,20 @@ def read_manifest(target: DemoTarget) -> dict | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def replaced_sources(before: dict | None, after: dict) -> str | None:
+    """How a generation changed the demo sources a warehouse may have been built from, or
+    None when it wrote the same data again (same seed and scale over sources that were never
+    evolved) or there were none. Anything else reuses the same primary keys for other rows:
+    an incremental run would merge the two source systems."""
+    if not before:
+        return None
+    def describe(doc: dict) -> str:
+        days = len(doc.get("evolve") or [])
+        return f"scale {float(doc.get('scale', 0)):g}, seed {doc.get('seed')}" + (f", {days} day(s) evolved" if days else "")
+
+    same = (float(before.get("scale", -1)) == float(after["scale"]) and before.get("seed") == after["seed"]
+            and not before.get("evolve"))
+    return None if same else f"{describe(before)} -> {describe(after)}"
+
