@@ -201,11 +201,12 @@ def _user_error(log, exc: Exception) -> int:
 
 
 def cmd_run(args, cfg, log, extract_only: bool = False) -> int:
+    from ingest.pipeline import SYSTEMS
     from ingest.warehouse import Warehouse
 
     wh = Warehouse(args.target, ROOT)
     systems = [s.strip() for s in args.sources.split(",") if s.strip()]
-    unknown = [s for s in systems if s not in ("orocommerce", "orocrm", "csv")]
+    unknown = [s for s in systems if s not in SYSTEMS]
     if unknown:
         return _user_error(log, f"--sources: unknown source system(s) {', '.join(unknown)}; choose from orocommerce, orocrm, csv.")
     full = args.full_refresh or cfg["loading"]["strategy"] == "full"
@@ -248,7 +249,9 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
     except orch.PreflightError as exc:
         return _user_error(log, exc)
     rebuild = orch.rebuild_requested(cfg, wh)
-    partial = getattr(args, "select", None) or set(systems) != {"orocommerce", "orocrm", "csv"}
+    from ingest.pipeline import SYSTEMS
+
+    partial = getattr(args, "select", None) or set(systems) != set(SYSTEMS)
     if rebuild and partial:
         log.warning(f"  a rebuild from scratch is pending ({rebuild}); this run (--select or --sources) does not "
                     "do it: the next run of every source without --select does")
@@ -442,7 +445,7 @@ def cmd_reset(args, cfg, log) -> int:
     every table, forgetting the cursor positions and CSV offsets, and the build that follows
     rebuilds what reads them. Nothing is deleted now; taken under the run lock, so a run in
     progress is never changed under its feet."""
-    from ingest.pipeline import reset_marker
+    from ingest.pipeline import SYSTEMS, reset_marker
     from ingest.warehouse import Warehouse
 
     wh = Warehouse(args.target, ROOT)
@@ -450,7 +453,7 @@ def cmd_reset(args, cfg, log) -> int:
     if lock is None:
         return rc
     with lock:
-        jobs = [args.job] if args.job else ["orocommerce", "orocrm", "csv"]
+        jobs = [args.job] if args.job else list(SYSTEMS)
         for job in jobs:
             marker = reset_marker(cfg, job)
             marker.parent.mkdir(parents=True, exist_ok=True)

@@ -376,7 +376,7 @@ def rebuild_requested(cfg: Config, wh: Warehouse) -> str | None:
         return "requested"
 
 
-BUILT_SCHEMAS = ("staging", "snapshots", "dw")
+BUILT_SCHEMAS = tuple(s for s in DW_SCHEMAS if s != "audit")  # what dbt builds again from raw
 
 
 def rebuild_from_scratch(wh: Warehouse) -> None:
@@ -402,10 +402,10 @@ def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_
     """What the transform builds (ingest/build_state.py) and the facts its record needs.
     ``versions`` (raw table -> version): when the caller has read the dlt states already."""
     from ingest import build_state
-    from ingest.pipeline import table_versions
+    from ingest.pipeline import SYSTEMS, table_versions
 
     if versions is None:
-        versions = {f"{system}.{t}": v for system in ("orocommerce", "orocrm", "csv")
+        versions = {f"{system}.{t}": v for system in SYSTEMS
                     for t, v in sorted(table_versions(system, cfg, wh).items())}
     code = build_state.code_fingerprint(cfg.root, cfg.dbt_vars(), wh.target)
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()

@@ -17,10 +17,9 @@ import datetime as dt
 import json
 
 from ingest.config import Config
-from ingest.pipeline import reset_marker, table_states
+from ingest.pipeline import SYSTEMS, reset_marker, table_states
 from ingest.warehouse import Warehouse
 
-SYSTEMS = ("orocommerce", "orocrm", "csv")
 LAST_RUNS = 8
 
 

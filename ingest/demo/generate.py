@@ -193,6 +193,7 @@ def replaced_sources(before: dict | None, after: dict) -> str | None:
     an incremental run would merge the two source systems."""
     if not before:
         return None
+
     def describe(doc: dict) -> str:
         days = len(doc.get("evolve") or [])
         return f"scale {float(doc.get('scale', 0)):g}, seed {doc.get('seed')}" + (f", {days} day(s) evolved" if days else "")
@@ -200,4 +201,3 @@ def replaced_sources(before: dict | None, after: dict) -> str | None:
     same = (float(before.get("scale", -1)) == float(after["scale"]) and before.get("seed") == after["seed"]
             and not before.get("evolve"))
     return None if same else f"{describe(before)} -> {describe(after)}"
-
