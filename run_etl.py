@@ -337,7 +337,7 @@ def _validate(args, cfg, log, wh) -> int:
     select = args.select or "source:* path:models/staging"
     with _progress_bars(args, cfg):
         ok = orch.transform(cfg, wh, [("Validate (sources and staging)", ["build", "--select", *select.split()])],
-                            False, metrics, 1, 1)
+                            False, metrics, 1, 1, publish=False)
     orch.finish_metrics(metrics, ok, t0, cpu0)
     path = orch.write_metrics(cfg, wh, metrics)
     orch.summary(log, metrics, path)

@@ -8,7 +8,8 @@
 Each case is a throwaway project (demo sources at the scale, its own warehouse; PostgreSQL
 databases are dropped at the end). For every run it prints wall seconds, CPU seconds of the
 run's process tree (user + system, from the children's rusage: the steadier figure on a
-shared machine), peak RSS, and the slowest dbt nodes (models and tests, of every phase);
+shared machine), peak RSS, the publish of dw (write-audit-publish: the last phase's on-run-end
+hook, seconds), and the slowest dbt nodes (models and tests, of every phase);
 then the ratios the targets are stated in: no-change / full and evolve / full (CPU),
 PostgreSQL / DuckDB (wall and CPU) at the same scale, and scale-to-scale growth. (On
 PostgreSQL the CPU of the server processes is not in the figure: compare PostgreSQL runs
@@ -49,7 +50,8 @@ def _timed(project, *args: str) -> dict:
     # every dbt node of every phase: run_etl logs one line per node with its time (tests at DEBUG)
     nodes = [(float(m["secs"]), m["name"]) for m in _NODE_LINE.finditer(proc.stdout)]
     slow = sorted(nodes, reverse=True)[:SLOWEST]
-    return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow}
+    return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow,
+            "publish_s": float(metrics.get("publish_s") or 0.0)}
 
 
 RUNS = ("full", "no_change", "evolve", "ingest")
@@ -90,14 +92,15 @@ def main() -> int:
     batch = {"max_memory_mb": args.max_memory_mb} if args.max_memory_mb else None
     os.environ.update(DO_NOT_TRACK="1", RUNTIME__DLTHUB_TELEMETRY="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     results: dict[tuple, dict] = {}
-    print(f"{'scale':>6} {'target':<9} {'run':<10} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8}  slowest dbt nodes")
+    print(f"{'scale':>6} {'target':<9} {'run':<10} {'wall s':>8} {'CPU s':>8} {'RSS MB':>8} {'publish s':>9}  "
+          "slowest dbt nodes")
     for scale in args.scale:
         for target in args.target:
             res = results[(scale, target)] = bench(scale, target, tuple(args.runs), batch)
             for run, r in res.items():
                 slow = ", ".join(f"{name} {secs:.1f}s" for secs, name in r["slow"])
-                print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f}  {slow}",
-                      flush=True)
+                print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f} "
+                      f"{r['publish_s']:>9.2f}  {slow}", flush=True)
     print("\nratios (CPU unless said)")
     for (scale, target), res in results.items():
         full = res["full"]["cpu"]

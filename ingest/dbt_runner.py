@@ -30,6 +30,9 @@ class DbtResult:
 
 
 _MANIFESTS: dict[tuple, object] = {}
+# read by macros/publicacion.sql's on-run-end hook only while it runs (never while parsing):
+# "no" keeps a `dbt build` from publishing dw (run_etl.py publishes from its last phase only)
+PUBLISH_ENV = "PUNTAFINA_PUBLICAR"
 # a progress line (nodes done / total, time left) at most this often while dbt builds
 PROGRESS_EVERY_S = float(os.environ.get("PUNTAFINA_PROGRESS_EVERY_S", "5"))
 
@@ -41,7 +44,8 @@ def _manifest(common: list[str]):
     profiles.yml reads. None when parsing fails: the invocation then parses and reports it."""
     from dbt.cli.main import dbtRunner
 
-    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("PUNTAFINA_", "DW_", "DBT_"))))
+    env = tuple(sorted((k, v) for k, v in os.environ.items()
+                       if k.startswith(("PUNTAFINA_", "DW_", "DBT_")) and k != PUBLISH_ENV))
     key = (tuple(common), env)
     if key not in _MANIFESTS:
         res = dbtRunner().invoke(["parse", *common])
@@ -79,7 +83,10 @@ def _write_manifest_once() -> None:
     runnable.write_manifest = write_manifest
 
 
-def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False) -> DbtResult:
+def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False,
+            publish: bool = True) -> DbtResult:
+    """One dbt invocation. ``publish``: whether a `build` that passes publishes dw (write-audit-publish,
+    macros/publicacion.sql); False for a phase that later phases complete."""
     from dbt.cli.main import dbtRunner
 
     from ingest import progress as progress_bars
@@ -145,7 +152,12 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
     if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (ingest/budget.py); profiles.yml reads it too
         full += ["--threads", os.environ["PUNTAFINA_THREADS"]]
     _write_manifest_once()
-    res = dbtRunner(manifest=_manifest(common), callbacks=[on_event]).invoke(full)
+    manifest = _manifest(common)
+    os.environ[PUBLISH_ENV] = "si" if publish else "no"
+    try:
+        res = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(full)
+    finally:
+        os.environ.pop(PUBLISH_ENV, None)
     if res.exception is not None:
         out.ok = False
         text = " ".join(line.strip() for line in str(res.exception).strip().splitlines() if line.strip())

@@ -13,7 +13,10 @@ from ingest.logs import get_logger
 from ingest.warehouse import Warehouse, WarehouseError
 
 PHASES_RUN = ("Extract (dlt -> raw)", "Validate and populate (staging)", "Dimensions", "Facts", "Final checks")
-DW_SCHEMAS = ("staging", "snapshots", "dw", "audit")
+# dbt builds and tests the marts in dw_build; readers query dw, published from it in one transaction
+# by the last dbt invocation of a run when every check passed (macros/publicacion.sql)
+BUILD_SCHEMA, PUBLISHED_SCHEMA = "dw_build", "dw"
+DW_SCHEMAS = ("staging", "snapshots", BUILD_SCHEMA, PUBLISHED_SCHEMA, "audit")
 
 
 class PreflightError(Exception):
@@ -54,6 +57,8 @@ class RunMetrics:
     rejected: dict = field(default_factory=dict)  # raw_<system>.<table> -> malformed lines kept in _rechazo
     deleted: dict = field(default_factory=dict)  # raw_<system>.<table> -> rows this run marked deleted
     deletes_checked: list = field(default_factory=list)  # raw_<system>.<table> whose deletion check completed
+    published: str = ""          # what became of dw this run (write-audit-publish): published, or why not
+    publish_s: float = 0.0       # the publish's own time (the last phase's on-run-end hook)
 
 
 _CLOCKS: dict[str, float] = {}  # run_id -> monotonic start (phases' offsets)
@@ -274,7 +279,10 @@ def _connection_lost(res) -> str | None:
     return None
 
 
-def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics, first_phase: int, total: int) -> bool:
+def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics, first_phase: int, total: int,
+              publish: bool = True) -> bool:
+    """Runs the dbt phases; ``publish``: whether the last one publishes dw when every check passed
+    (write-audit-publish; not for `validate`, whose checks do not cover the marts)."""
     from ingest.dbt_runner import run_dbt
 
     log = get_logger()
@@ -287,7 +295,8 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             end_phase(metrics, "skipped")
             continue
         phase = args + (["--full-refresh"] if full else [])
-        res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())
+        last = publish and i == len(steps) - 1   # dw changes once, after the last phase, when every check passed
+        res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)
         resynced = [] if full or res.ok else _out_of_sync(res)
         if resynced:
             # a new version of the project changed the columns of an incremental model: rebuild the
@@ -296,7 +305,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             log.warning(f"    {', '.join(resynced)}: the project changed the columns of this incremental "
                         "model (an upgrade); rebuilding this phase from the sources (--full-refresh)")
             phase = args + ["--full-refresh"]
-            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())
+            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)
         retries, delay = cfg.batch["max_retries"], cfg.batch["retry_delay"]
         for attempt in range(1, retries + 1):
             lost = _connection_lost(res)
@@ -307,7 +316,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             log.warning(f"    building: attempt {attempt} of {retries + 1} failed ({lost}); "
                         f"retrying this phase in {delay:g} s")
             time.sleep(delay)
-            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars())   # as last run (a resync's full refresh too)
+            res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)   # as last run (a resync's full refresh too)
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
         metrics.nodes_built += built
         metrics.tests_passed += res.counts.get("pass", 0)
@@ -330,9 +339,11 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
                                      if str(r.status) == "success" and r.node.resource_type in ("model", "seed", "snapshot")
                                      and getattr(r.node.config, "materialized", "") != "ephemeral"})
     if all_results:
+        if publish:
+            _publish_outcome(wh, metrics, all_results, ok)
         from ingest.reports import warehouse_row_counts, write_validation_reports
 
-        built_dw = any(getattr(r.node, "schema", "") == "dw" and str(r.status) == "success" for r in all_results)
+        built_dw = any(getattr(r.node, "schema", "") == BUILD_SCHEMA and str(r.status) == "success" for r in all_results)
         try:
             metrics.dw_rows = warehouse_row_counts(wh) if built_dw else {}
         except Exception as exc:  # noqa: BLE001
@@ -346,6 +357,29 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         except Exception as exc:  # noqa: BLE001 - reports must never hide the run's own result
             log.warning(f"  could not write the validation reports: {exc}")
     return ok
+
+
+def _publish_outcome(wh: Warehouse, metrics: RunMetrics, results: list, ok: bool) -> None:
+    """Says whether the build reached dw: the last phase's on-run-end hook (macros/publicacion.sql)
+    publishes only when every node passed, and leaves nothing pending when it did."""
+    hook = [r for r in results if str(getattr(r.node, "unique_id", "")).endswith("-on-run-end-0")]
+    metrics.publish_s = round(float(hook[-1].execution_time or 0), 2) if hook else 0.0
+    try:
+        con = wh.connect()
+        try:
+            cur = con.cursor()
+            cur.execute(f"select count(*) from {BUILD_SCHEMA}.publicacion_pendiente")
+            pending = int(cur.fetchone()[0])
+        finally:
+            con.close()
+    except Exception:  # noqa: BLE001 - no table yet: nothing was ever built into dw_build
+        pending = None
+    if ok and pending == 0:
+        metrics.published = f"published: {PUBLISHED_SCHEMA} shows this run (one transaction, {metrics.publish_s:.1f} s)"
+    else:
+        metrics.published = (f"not published: {PUBLISHED_SCHEMA} still shows the last run whose every check passed"
+                             + (f"; {pending} model change(s) wait in {BUILD_SCHEMA} for the next run that passes"
+                                if pending else ""))
 
 
 def rebuild_marker(cfg: Config, wh: Warehouse) -> Path:
@@ -376,7 +410,8 @@ def rebuild_requested(cfg: Config, wh: Warehouse) -> str | None:
         return "requested"
 
 
-BUILT_SCHEMAS = tuple(s for s in DW_SCHEMAS if s != "audit")  # what dbt builds again from raw
+# what dbt builds again from raw; dw keeps the last published run until the rebuild is published
+BUILT_SCHEMAS = tuple(s for s in DW_SCHEMAS if s not in ("audit", PUBLISHED_SCHEMA))
 
 
 def rebuild_from_scratch(wh: Warehouse) -> None:
@@ -532,6 +567,8 @@ def summary(log, m: RunMetrics, metrics_file: Path) -> None:
                  f"{len(facts)} facts ({sum(facts.values()):,} rows)")
         for name, n in facts.items():
             log.info(f"                 {name:<24} {n:>12,} rows")
+    if m.published:
+        log.info(f"  dw           {m.published}")
     log.info(f"  checks       {m.tests_passed} passed, {m.tests_warned} warned, {m.tests_failed} failed")
     log.info(f"  records      success rate {m.success_rate:.2f} % ({m.records_failed:,} failed: rejected lines, "
              f"quarantined rows, rows failing a check)")

@@ -118,7 +118,8 @@ def render(m: dict) -> str:
 <span class="status" style="background:{_STATUS_COLOUR.get(status, '#57606a')}" data-figure="status">{escape(status)}</span></h1>
 <div class="meta"><code>{escape(m.get('command', ''))}</code> on <b>{escape(m.get('target', ''))}</b>,
 started {escape(m.get('started_at', ''))}, finished {escape(m.get('finished_at', ''))}
-{('<br>build plan: ' + escape(m['build_plan'])) if m.get('build_plan') else ''}</div>
+{('<br>build plan: ' + escape(m['build_plan'])) if m.get('build_plan') else ''}
+{('<br>dw: <span data-figure="published">' + escape(m['published']) + '</span>') if m.get('published') else ''}</div>
 <dl class="figures">{figures}</dl>
 <h2>Phases</h2>
 {_timeline(phases, float(m.get('duration_s', 0) or 0))}

@@ -112,11 +112,22 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         if newest:
             log.info("    newest update cursor loaded: " + ", ".join(f"{n} {str(v)[:19]}" for n, v in reversed(newest)))
 
+    pending = _query(con, "select count(distinct modelo) from dw_build.publicacion_pendiente") \
+        if con is not None else None
+    log.info("\n== Published (dw, what readers query) ==")
+    if pending is None:
+        log.info("  nothing built yet")
+    elif pending[0][0]:
+        log.info(f"  {pending[0][0]} model(s) built in dw_build but not published: the last build did not pass every "
+                 "check, so dw shows the last run that did; the next run that passes publishes them")
+    else:
+        log.info("  dw shows the last build (every check passed)")
+
     log.info("\n== The next run ==")
     rebuild = rebuild_requested(cfg, wh)
     if rebuild:
         log.info(f"  rebuilds the warehouse from scratch: {rebuild} (every source table reloaded, staging, "
-                 "snapshots and dw rebuilt)")
+                 "snapshots and dw_build rebuilt, then published to dw)")
     if resumable:
         log.info(f"  resumes {len(resumable)} interrupted table load(s): {', '.join(resumable[:6])}"
                  + (" …" if len(resumable) > 6 else ""))

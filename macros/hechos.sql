@@ -221,14 +221,19 @@
     source row deleted in Oro is marked `_deleted_at` in raw by the
     ingestion and left out of staging, so its line leaves the intermediate
     model; delete+insert alone never removes it, this does, and the fact
-    ends like a full refresh. Nothing is deleted on a full refresh.
+    ends like a full refresh. Nothing is deleted on a full refresh. The
+    deleted keys are recorded for the next publish of dw (registrar_borrados,
+    macros/publicacion.sql).
 -#}
 {% macro borrar_lineas_eliminadas(id_columna, vigentes) -%}
-    delete from {{ this }}
-    where
+    {%- set eliminada -%}
         not exists (
             select 1
             from {{ vigentes }} as vigente
             where vigente.{{ id_columna }} = {{ this.identifier }}.{{ id_columna }}
         )
+    {%- endset -%}
+    {{ registrar_borrados(eliminada) }};
+    delete from {{ this }}
+    where {{ eliminada }}
 {%- endmacro %}

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -263,6 +264,48 @@ class EtlProject:
                 drop_pg_database(db)
             except Exception:  # noqa: BLE001 - best effort cleanup
                 pass
+
+
+DW_TABLES = 25  # 20 dimensions, 5 facts
+
+
+def dw_tables(project, schema: str = "dw") -> list[str]:
+    return [r[0] for r in project.warehouse_query(
+        f"select table_name from information_schema.tables where table_schema = '{schema}' "
+        "and table_name not like '%\\_\\_%' escape '\\' and table_name <> 'publicacion_pendiente' "
+        "order by table_name")]
+
+
+def _row_hash(target: str) -> str:
+    return "sum(hash(t))" if target == "duckdb" else "sum(hashtext(t::text)::numeric)"
+
+
+def dw_fingerprint_sql(target: str, tables: list[str], schema: str = "dw") -> str:
+    """One statement (one snapshot): row count and content hash of each table."""
+    parts = [f"(select count(*) from {schema}.{t}), (select {_row_hash(target)} from {schema}.{t} as t)"
+             for t in tables]
+    return "select " + ", ".join(parts)
+
+
+def dw_fingerprint(project, schema: str = "dw") -> tuple:
+    """The content of the published marts (or of ``schema``), to compare runs: equal tuples, equal tables."""
+    tables = dw_tables(project, schema)
+    assert len(tables) == DW_TABLES, tables
+    return tuple(str(v) for v in project.warehouse_query(dw_fingerprint_sql(project.target, tables, schema))[0])
+
+
+def wait_for_line(proc, needle: str, timeout: float = 300.0) -> str:
+    """Read a run's console (``EtlProject.popen``) until a line holds ``needle``; returns what was read."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            raise AssertionError(f"the run ended before {needle!r}:\n{''.join(seen)[-3000:]}")
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
+    raise AssertionError(f"no {needle!r} within {timeout:.0f} s")
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

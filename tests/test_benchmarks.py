@@ -25,6 +25,7 @@ def test_run_cost_smoke():
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("0.05 ")]
     assert [r[2] for r in rows] == ["full", "no_change"], out
     assert all(float(r[3]) > 0 and float(r[4]) > 0 and float(r[5]) > 0 for r in rows), out  # wall, CPU, RSS
+    assert float(rows[0][6]) > 0 and float(rows[1][6]) == 0, out  # the full run publishes dw, the no-change one has nothing to
     assert "scale 0.05 duckdb: no-change/full" in out, out
 
 

@@ -274,17 +274,17 @@ def test_a_missing_relation_or_a_new_variable_builds_everything(built):
     import duckdb
 
     con = duckdb.connect(built.env["PUNTAFINA_DUCKDB_PATH"])
-    con.execute("drop table dw.dim_moneda")
+    con.execute("drop table dw_build.dim_moneda")
     con.close()
     # `status` prints the plan the next run would follow (the same build_state.plan): cheaper
     # than a run; the run below (whose first reason is the project change) rebuilds the table
     proc = built.run("status")
-    assert "relation(s) of the last build are missing (dw.dim_moneda): building everything" in proc.stdout
+    assert "relation(s) of the last build are missing (dw_build.dim_moneda): building everything" in proc.stdout
     # a new version of the project that adds a column to an incremental fact (an upgrade,
     # simulated by dropping the column from the built table): the phase is rebuilt from the
     # sources with --full-refresh instead of failing on on_schema_change='fail'
     con = duckdb.connect(built.env["PUNTAFINA_DUCKDB_PATH"])
-    con.execute("alter table dw.fact_metas_ventas drop column monto_meta_usd")
+    con.execute("alter table dw_build.fact_metas_ventas drop column monto_meta_usd")
     con.close()
     built.write_config(symmetry={"priority": "csv"})
     try:

@@ -237,8 +237,8 @@ def test_the_run_says_and_records_what_it_did(built):
         unanalyzed = project.warehouse_query(
             "select schemaname || '.' || relname from pg_stat_user_tables where n_live_tup > 0 "
             "and last_analyze is null and last_autoanalyze is null and relname not like '\\_dlt%' "
-            "and relname not in ('etl_runs', 'etl_build_state') "  # one-row bookkeeping tables
-            "and schemaname in ('raw_orocommerce', 'raw_orocrm', 'raw_csv', 'dw', 'snapshots', 'audit')")
+            "and relname not in ('etl_runs', 'etl_build_state', 'publicacion_pendiente') "  # bookkeeping tables
+            "and schemaname in ('raw_orocommerce', 'raw_orocrm', 'raw_csv', 'dw_build', 'dw', 'snapshots', 'audit')")
         assert not unanalyzed, f"tables left without planner statistics: {unanalyzed}"
 
     runs = sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"))
@@ -297,6 +297,7 @@ def test_the_run_page_shows_that_run(built):
     assert figures["run_id"] == metrics["run_id"] and figures["status"] == status
     assert figures["records_extracted"] == f"{extracted:,}" and figures["records_failed"] == f"{failed:,}"
     assert figures["success_rate"] == f"{rate:.2f} %" and figures["duration_s"] == f"{duration:.1f} s"
+    assert figures["published"].startswith("published: dw shows this run") and figures["published"] == metrics["published"]
     assert [p["phase"] for p in metrics["phases"]] == [
         "Extract (dlt -> raw)", "Validate and populate (staging)", "Dimensions", "Facts", "Final checks"]
     assert all(p["status"] == "ok" and p["duration_s"] > 0 for p in metrics["phases"])
@@ -369,16 +370,19 @@ def test_the_documented_dbt_commands(built):
     assert not undocumented, undocumented
     # every column of every dw model and snapshot, as the warehouse has it, is described
     missing = [f"{node['metadata']['name']}.{col}" for uid, node in catalog["nodes"].items()
-               if node["metadata"]["schema"] in ("dw", "snapshots")
+               if node["metadata"]["schema"] in ("dw_build", "snapshots")
                for col in node["columns"]
                if not manifest["nodes"][uid]["columns"].get(col.lower(), {}).get("description")]
     assert not missing, missing[:20]
+    bare = sorted(m["name"] for m in manifest["macros"].values()
+                  if m["package_name"] == "puntafina" and not m["description"].strip())
+    assert not bare, f"macros without a description in macros/*.yml: {bare}"
     overview = manifest["docs"].get("doc.puntafina.__overview__", {}).get("block_contents", "")
     assert "Bus matrix" in overview and "fact_ventas" in overview, "the docs site needs its overview page"
 
     # the point-in-time check can fail: a customer version whose published range no longer holds its sales
-    broken = ("update dw.dim_cliente set valido_desde = cast('2999-01-01 00:00:00' as timestamp) "
-              "where cliente_key in (select cliente_key from dw.fact_ventas)")
+    broken = ("update dw_build.dim_cliente set valido_desde = cast('2999-01-01 00:00:00' as timestamp) "
+              "where cliente_key in (select cliente_key from dw_build.fact_ventas)")
     if project.target == "duckdb":
         import duckdb
 
@@ -521,10 +525,10 @@ def test_contract_violation_fails_the_build(built, tmp_path):
         path.write_text(sql.replace(text, replacement), encoding="utf-8")
 
     models = [m for m, *_ in CONTRACT_BREAKS]
-    tables = ("select table_name from information_schema.tables where table_schema = 'dw' "
+    tables = ("select table_name from information_schema.tables where table_schema = 'dw_build' "
               "order by table_name")
     before = (project.warehouse_query(tables),
-              [project.warehouse_query(f"select count(*) from dw.{m}") for m in models])
+              [project.warehouse_query(f"select count(*) from dw_build.{m}") for m in models])
     env = {k: v for k, v in project.env.items() if k != "DBT_TARGET_PATH"}
     proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "--select",
                            *models, "--target", project.target, "--profiles-dir", str(copy)],
@@ -537,7 +541,7 @@ def test_contract_violation_fails_the_build(built, tmp_path):
         assert result["status"] == "error", f"{model}: {result['status']}"
         assert re.search(expected, result["message"], re.S | re.I), f"{model}: {result['message']}"
     after = (project.warehouse_query(tables),
-             [project.warehouse_query(f"select count(*) from dw.{m}") for m in models])
+             [project.warehouse_query(f"select count(*) from dw_build.{m}") for m in models])
     assert after == before, "a build stopped by its contract changed the warehouse"
 
 
@@ -546,15 +550,16 @@ def test_required_columns_are_not_null_in_the_tables(built):
     each has a not_null constraint in the model's enforced contract (the layer's YAML), and the built
     table of every model, dimension or incremental fact, declares each such column NOT NULL in the
     database, so no write can leave a null there (test_contract_violation_fails_the_build proves a
-    write refused). The contracts and this test replaced the 290 not_null data tests of the dw models (benchmarks/README.md)."""
+    write refused). The published copies in dw are checked rows (the publish copies what passed), not
+    constrained tables. The contracts and this test replaced the 290 not_null data tests of the dw models (benchmarks/README.md)."""
     project = built
     manifest = json.loads((project.tmp / "dbt_target" / "manifest.json").read_text())
     required = {(n["name"], c["name"]) for n in manifest["nodes"].values()
-                if n["resource_type"] == "model" and n["schema"] == "dw"
+                if n["resource_type"] == "model" and n["schema"] == "dw_build"
                 for c in n["columns"].values() if any(k["type"] == "not_null" for k in c.get("constraints", []))}
     assert len(required) > 250, len(required)
     nullable = {(t, c): n for t, c, n in project.warehouse_query(
-        "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'dw'")}
+        "select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'dw_build'")}
     missing = sorted(k for k in required if k not in nullable)
     assert not missing, f"required columns not in the warehouse: {missing[:10]}"
     loose = sorted(k for k in required if nullable[k] != "NO")
@@ -566,17 +571,17 @@ def test_required_columns_are_not_null_in_the_tables(built):
         import duckdb
 
         with duckdb.connect(project.env["PUNTAFINA_DUCKDB_PATH"]) as con:
-            con.execute("alter table dw.fact_pagos alter column accion drop not null")
+            con.execute("alter table dw_build.fact_pagos alter column accion drop not null")
     else:
-        project.warehouse_query("alter table dw.fact_pagos alter column accion drop not null")
-    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw' "
+        project.warehouse_query("alter table dw_build.fact_pagos alter column accion drop not null")
+    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw_build' "
                                    "and table_name = 'fact_pagos' and column_name = 'accion'") == [("YES",)]
     proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "--no-use-colors", "run", "--select",
                            "fact_pagos", "--target", project.target, "--profiles-dir", str(ROOT)],
                           cwd=ROOT, env=project.env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "fact_pagos: column accion made NOT NULL" in proc.stdout, proc.stdout[-3000:]
-    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw' "
+    assert project.warehouse_query("select is_nullable from information_schema.columns where table_schema = 'dw_build' "
                                    "and table_name = 'fact_pagos' and column_name = 'accion'") == [("NO",)]
 
 

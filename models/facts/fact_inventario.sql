@@ -22,7 +22,6 @@
 
 {{ config(
     unique_key='fecha_key',
-    incremental_strategy='delete+insert',
     on_schema_change='fail',
     full_refresh=false,
     tags=['diario']

@@ -13,7 +13,6 @@
 -#}
 {{ config(
     unique_key='meta_key',
-    incremental_strategy='delete+insert',
     on_schema_change='fail'
 ) }}
 

@@ -9,7 +9,6 @@
 -#}
 {{ config(
     unique_key='oportunidad_key',
-    incremental_strategy='delete+insert',
     on_schema_change='fail',
     post_hook=["{{ borrar_lineas_eliminadas('oportunidad_id', ref('int_fact_oportunidades')) }}"]
 ) }}

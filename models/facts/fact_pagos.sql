@@ -8,7 +8,6 @@
 -#}
 {{ config(
     unique_key='pago_key',
-    incremental_strategy='delete+insert',
     on_schema_change='fail',
     post_hook=["{{ borrar_lineas_eliminadas('pago_id', ref('int_fact_pagos')) }}"]
 ) }}

@@ -10,7 +10,6 @@
 -#}
 {{ config(
     unique_key='venta_key',
-    incremental_strategy='delete+insert',
     on_schema_change='fail',
     post_hook=["{{ borrar_lineas_eliminadas('venta_id', ref('int_fact_ventas_lineas')) }}"]
 ) }}

@@ -2,30 +2,17 @@
 database stops accepting connections during ingestion, then the warehouse database during the
 dbt build. Each time the run retries per batch.max_retries / retry_delay, then stops with a
 non-zero exit and one paragraph naming the database, no traceback; once the database is back
-the next run resumes (raw equals the sources, nothing duplicated) and the warehouse builds."""
+the next run resumes (raw equals the sources, nothing duplicated) and the warehouse builds. When
+the warehouse goes away during the facts of a later run, dw stays the last good run until the
+next run publishes (write-audit-publish, tests/reliability/test_publish.py)."""
 from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
-from conftest import EtlProject, pg_admin, require_pg
-
-
-def _wait_for(proc, needle: str, timeout: float = 300.0) -> str:
-    """Read the run's console until a line holds ``needle``; returns what was read."""
-    seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            raise AssertionError(f"the run ended before {needle!r}:\n{''.join(seen)[-3000:]}")
-        seen.append(line)
-        if needle in line:
-            return "".join(seen)
-    raise AssertionError(f"no {needle!r} within {timeout:.0f} s")
+from conftest import EtlProject, dw_fingerprint, pg_admin, require_pg, wait_for_line
 
 
 def _away(db: str) -> None:
@@ -42,7 +29,7 @@ def _run_while_away(project, needle: str, db: str, timeout: float) -> tuple[int 
     when the run has ended; returns the run's exit code and console."""
     proc = project.popen("run")
     try:
-        seen = _wait_for(proc, needle)
+        seen = wait_for_line(proc, needle)
         _away(db)
         out, _ = proc.communicate(timeout=timeout)
     finally:
@@ -88,3 +75,17 @@ def test_source_then_warehouse_go_away_and_the_next_run_resumes(project):
     done = project.run("run")
     assert "SUCCESS" in done.stdout, done.stdout[-3000:]
     assert project.raw_counts() == project.source_counts()
+
+    # 4. a day of changes; the warehouse goes away while the facts are built: the run stops, and
+    # dw is still the last good run (write-audit-publish), table for table
+    good = dw_fingerprint(project)
+    project.evolve(1)
+    code, out = _run_while_away(project, "model     fact_", dw, timeout=600)
+    assert code not in (0, None), out[-3000:]
+    assert dw_fingerprint(project) == good, "dw changed while the warehouse went away mid-build"
+
+    # 5. back: the next run builds the changes and publishes them
+    done = project.run("run")
+    assert "SUCCESS" in done.stdout and "published: dw shows this run" in done.stdout, done.stdout[-3000:]
+    assert dw_fingerprint(project) != good
+    assert dw_fingerprint(project) == dw_fingerprint(project, "dw_build")
