@@ -638,7 +638,9 @@ class Job:
         keep = self._csv_precheck(states, full) if self.system == "csv" else set()
         plans: dict[str, Plan] = {}
         readable = self._check_tables(result)
-        self._ensure_deleted_column(sorted(readable))
+        # the warehouse's first touch of this job: retried like a round (it may have gone away)
+        self._with_retries(lambda: self._ensure_deleted_column(sorted(readable)),
+                           f"preparing raw_{self.system} in the warehouse", result)
         for name, spec in self.tables.items():
             if name not in readable:
                 continue

@@ -131,6 +131,29 @@
 
 
 {#-
+    columnas_dw_sql()
+
+    The query publicar_dw reads the columns of dw and dw_build with, one row
+    per column in order: schema, table, lower-case name, and a type signature
+    (the type with its precision, scale and length, which PostgreSQL's
+    data_type alone leaves out).
+-#}
+{% macro columnas_dw_sql() -%}
+    select
+        table_schema,
+        table_name,
+        lower(column_name),
+        data_type
+        || ':' || coalesce(cast(numeric_precision as varchar), '')
+        || ',' || coalesce(cast(numeric_scale as varchar), '')
+        || ',' || coalesce(cast(character_maximum_length as varchar), '')
+    from information_schema.columns
+    where table_schema in ('{{ esquema_construccion() }}', '{{ esquema_publicado() }}')
+    order by table_schema, table_name, ordinal_position
+{%- endmacro %}
+
+
+{#-
     publicar_dw()
 
     on-run-end hook: after a `dbt build` in which no node failed or was
@@ -166,18 +189,23 @@
         "select modelo, max(case when modo = 'completa' then 1 else 0 end) from "
         ~ relacion_dw('publicacion_pendiente') ~ ' group by modelo order by modelo'
     ) -%}
+    {#- the columns of every table of both schemas, in one query: [(name, type signature)] by schema.table -#}
+    {%- set columnas_de = {} -%}
+    {%- for fila in run_query(columnas_dw_sql()).rows -%}
+        {%- do columnas_de.setdefault(fila[0] ~ '.' ~ fila[1], []).append((fila[2], fila[3])) -%}
+    {%- endfor -%}
+    {%- set construida = esquema_construccion() ~ '.' -%}
+    {%- set publica = esquema_publicado() ~ '.' -%}
     {#- (name, whole): the pending models, and any built model missing from dw (dropped by hand) -#}
     {%- set publicar = [] -%}
     {%- set pendiente = {} -%}
     {%- for fila in pendientes.rows if fila[0] in modelos -%}
         {%- do pendiente.update({fila[0]: fila[1] == 1}) -%}
     {%- endfor -%}
-    {%- for nombre in modelos | sort -%}
+    {%- for nombre in modelos | sort if (construida ~ nombre) in columnas_de -%}
         {%- if nombre in pendiente -%}
             {%- do publicar.append((nombre, pendiente[nombre])) -%}
-        {%- elif adapter.get_relation(database=target.database, schema=esquema_publicado(), identifier=nombre) is none
-              and adapter.get_relation(database=target.database, schema=esquema_construccion(), identifier=nombre)
-              is not none -%}
+        {%- elif (publica ~ nombre) not in columnas_de -%}
             {%- do publicar.append((nombre, true)) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -185,29 +213,20 @@
     {%- for nombre, entera in publicar -%}
         {%- set origen = relacion_dw(nombre) -%}
         {%- set destino = relacion_dw(nombre, publicada=true) -%}
-        {%- set columnas = adapter.get_columns_in_relation(origen) -%}
-        {%- set lista = get_quoted_csv(columnas | map(attribute='name')) -%}
-        {%- set publicada = adapter.get_relation(database=destino.database, schema=destino.schema,
-                                                 identifier=nombre) -%}
-        {%- set delta = adapter.get_relation(database=origen.database, schema=origen.schema,
-                                             identifier=nombre ~ '__publicar') -%}
-        {%- set iguales = publicada is not none and (
-            adapter.get_columns_in_relation(publicada) | map(attribute='name') | map('lower') | list
-            == columnas | map(attribute='name') | map('lower') | list
-            and adapter.get_columns_in_relation(publicada) | map(attribute='data_type') | list
-            == columnas | map(attribute='data_type') | list
-        ) -%}
-        {%- if not iguales -%}
+        {%- set columnas = columnas_de[construida ~ nombre] -%}
+        {%- set lista = get_quoted_csv(columnas | map(attribute=0)) -%}
+        {%- set delta = relacion_dw(nombre ~ '__publicar') -%}
+        {%- if columnas_de.get(publica ~ nombre) != columnas -%}
             {%- do sentencias.append('drop table if exists ' ~ destino) -%}
             {%- do sentencias.append('create table ' ~ destino ~ ' as select ' ~ lista ~ ' from ' ~ origen) -%}
-        {%- elif entera or delta is none -%}
+        {%- elif entera or (construida ~ nombre ~ '__publicar') not in columnas_de -%}
             {%- do sentencias.append('delete from ' ~ destino) -%}
             {%- do sentencias.append('insert into ' ~ destino ~ ' (' ~ lista ~ ') select ' ~ lista ~ ' from ' ~ origen) -%}
         {%- else -%}
             {%- set clave = modelos[nombre].config.unique_key -%}
-            {%- set borrados = relacion_dw(nombre ~ '__borrados') -%}
             {%- do sentencias.append('delete from ' ~ destino ~ ' where ' ~ clave ~ ' in (select ' ~ clave ~ ' from '
-                                     ~ delta ~ ') or ' ~ clave ~ ' in (select ' ~ clave ~ ' from ' ~ borrados ~ ')') -%}
+                                     ~ delta ~ ' union all select ' ~ clave ~ ' from '
+                                     ~ relacion_dw(nombre ~ '__borrados') ~ ')') -%}
             {%- do sentencias.append('insert into ' ~ destino ~ ' (' ~ lista ~ ') select ' ~ lista ~ ' from ' ~ delta) -%}
         {%- endif -%}
         {%- if modelos[nombre].config.materialized == 'incremental' -%}

@@ -64,6 +64,12 @@ def test_source_then_warehouse_go_away_and_the_next_run_resumes(project):
     assert "attempt 1 of 3 failed" in out and "attempt 2 of 3 failed" in out, out[-3000:]
     assert commerce in out and "Traceback" not in out, out[-3000:]
 
+    # 1b. the next run resumes the extraction; the warehouse goes away while slices are loaded into it
+    code, out = _run_while_away(project, "chunk    ", dw, timeout=300)
+    assert code not in (0, None), out[-3000:]
+    assert "attempt 1 of 3 failed" in out and "attempt 2 of 3 failed" in out, out[-3000:]
+    assert dw in out and "Traceback" not in out, out[-3000:]
+
     # 2. the next run resumes the extraction; the warehouse goes away during the dbt build
     code, out = _run_while_away(project, "== 3/5 Dimensions ==", dw, timeout=600)
     assert code not in (0, None), out[-3000:]
