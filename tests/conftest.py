@@ -31,7 +31,7 @@ if _WORKER and "DBT_TARGET_PATH" not in os.environ:
 
 # The slowest modules first (each builds warehouses; minutes on a 2-core machine), so the
 # xdist workers take them at once and end together instead of one finishing a long module alone.
-_SLOW_FIRST = ("test_warehouse_e2e", "test_databases_go_away", "test_lint", "test_build_plan", "test_run_lock",
+_SLOW_FIRST = ("test_warehouse_e2e", "test_databases_go_away", "test_publish", "test_lint", "test_build_plan", "test_run_lock",
                "test_csv_values", "test_source_contracts", "test_privilege_privacy", "test_benchmarks")
 _ADAPTER_PARAM = re.compile(r"\[(duckdb|postgres)\b")
 

@@ -57,7 +57,9 @@ def duck(tmp_path):
     p.close()
 
 
-def test_a_failed_check_or_a_kill_leaves_dw_as_the_last_good_run(duck, tmp_path):
+# one scheduling unit per adapter (tests/conftest.py): the two tests run side by side under xdist
+@pytest.mark.parametrize("adapter", ["duckdb"])
+def test_a_failed_check_or_a_kill_leaves_dw_as_the_last_good_run(duck, tmp_path, adapter):
     project = duck
     project.generate(scale=0.1)
     project.run("run")
@@ -137,7 +139,8 @@ def pg(tmp_path):
     p.close()
 
 
-def test_a_reader_polling_postgres_never_sees_half_a_run(pg):
+@pytest.mark.parametrize("adapter", ["postgres"])
+def test_a_reader_polling_postgres_never_sees_half_a_run(pg, adapter):
     project = pg
     project.generate(scale=0.1)
     project.run("run")
