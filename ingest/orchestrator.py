@@ -426,6 +426,11 @@ def rebuild_from_scratch(wh: Warehouse) -> None:
         cur = con.cursor()
         for schema in BUILT_SCHEMAS:
             cur.execute(f"drop schema if exists {schema} cascade")
+        # an empty build schema of this version (its table of pending publications, as the macro
+        # preparar_publicacion creates it): the facts are rebuilt from the sources, not taken over
+        # from dw as on a warehouse from before write-audit-publish (macros/publicacion.sql)
+        cur.execute(f"create schema {BUILD_SCHEMA}")
+        cur.execute(f"create table {BUILD_SCHEMA}.publicacion_pendiente (modelo varchar(128), modo varchar(16))")
         cur.execute("create schema if not exists audit")
         cur.execute(f"drop table if exists {build_state.TABLE}")
     finally:

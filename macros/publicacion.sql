@@ -46,18 +46,49 @@
 
     on-run-start hook of `dbt build` and `dbt run`: the two schemas and the
     table of pending publications exist before any node records in it (two
-    threads creating it at once would conflict on DuckDB).
+    threads creating it at once would conflict on DuckDB). On a warehouse
+    built before write-audit-publish (dw holds the marts, dw_build has no
+    publicacion_pendiente), the incremental facts start from their dw tables: copied into
+    dw_build once, so they keep their history (fact_inventario's earlier
+    days, which the sources no longer have) instead of being rebuilt without it.
 -#}
 {% macro preparar_publicacion() -%}
     {%- if not execute or flags.WHICH not in ('build', 'run') -%}
         {{ return('') }}
     {%- endif -%}
-    create schema if not exists {{ esquema_construccion() }};
-    create schema if not exists {{ esquema_publicado() }};
-    create table if not exists {{ relacion_dw('publicacion_pendiente') }} (
-        modelo varchar(128),
-        modo varchar(16)
-    )
+    {%- set heredadas = [] -%}
+    {#- dbt has created the schemas of the selected models by now: what says dw_build is this
+        version's is its publicacion_pendiente table -#}
+    {%- set existe = run_query(
+        "select count(*) from information_schema.tables where table_schema = '" ~ esquema_construccion()
+        ~ "' and table_name = 'publicacion_pendiente'"
+    ).rows[0][0] -%}
+    {%- if existe == 0 -%}
+        {%- set publicadas = run_query(
+            "select table_name from information_schema.tables where table_schema = '" ~ esquema_publicado() ~ "'"
+        ).columns[0].values() -%}
+            {%- set construidas = run_query(
+            "select table_name from information_schema.tables where table_schema = '" ~ esquema_construccion() ~ "'"
+        ).columns[0].values() -%}
+        {%- for nodo in graph.nodes.values() if nodo.resource_type == 'model'
+              and nodo.schema == esquema_construccion() and nodo.config.materialized == 'incremental'
+              and (nodo.alias or nodo.name) in publicadas and (nodo.alias or nodo.name) not in construidas -%}
+            {%- do heredadas.append(nodo.alias or nodo.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {#- committed here: the queries above began a transaction, which dbt rolls back after the hooks -#}
+    {%- call statement('preparar_publicacion', auto_begin=true) -%}
+        create schema if not exists {{ esquema_construccion() }};
+        create schema if not exists {{ esquema_publicado() }};
+        create table if not exists {{ relacion_dw('publicacion_pendiente') }} (
+            modelo varchar(128),
+            modo varchar(16)
+        )
+        {%- for nombre in heredadas %};
+        create table {{ relacion_dw(nombre) }} as select * from {{ relacion_dw(nombre, publicada=true) }}
+        {%- endfor %}
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
 {%- endmacro %}
 
 

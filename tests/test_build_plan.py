@@ -296,3 +296,26 @@ def test_a_missing_relation_or_a_new_variable_builds_everything(built):
     assert _last_metrics(built)["nodes_built"] > 90
     assert built.warehouse_query("select count(monto_meta_usd) from dw.fact_metas_ventas")[0][0] > 0
     assert built.warehouse_query("select count(*) from dw.dim_moneda")[0][0] > 0
+
+
+def test_a_warehouse_from_before_write_audit_publish_keeps_the_facts_history(built):
+    """A warehouse built before dw_build existed holds its marts in dw, fact_inventario with days
+    the sources no longer have. The first run of this version builds dw_build from the sources but
+    takes each incremental fact over from dw (macros/publicacion.sql, preparar_publicacion), so the
+    published fact_inventario still has those days; rebuilt without them, the publish would drop them."""
+    import duckdb
+
+    with duckdb.connect(built.env["PUNTAFINA_DUCKDB_PATH"]) as con:
+        # an earlier day's snapshot (a copy of today's rows, dated 2024-03-01), then the old layout
+        con.execute("create temp table dia as select * from dw.fact_inventario "
+                    "where fecha_key = (select max(fecha_key) from dw.fact_inventario)")
+        con.execute("update dia set fecha_key = 20240301, inventario_key = inventario_key || '-20240301'")
+        con.execute("insert into dw.fact_inventario select * from dia")
+        con.execute("drop schema dw_build cascade")
+        old_day = con.execute("select count(*) from dw.fact_inventario where fecha_key = 20240301").fetchone()[0]
+    assert old_day > 0
+    proc = built.run("run")
+    assert "published: dw shows this run" in proc.stdout, proc.stdout[-3000:]
+    for schema in ("dw", "dw_build"):
+        kept = built.warehouse_query(f"select count(*) from {schema}.fact_inventario where fecha_key = 20240301")
+        assert kept == [(old_day,)], f"{schema}.fact_inventario lost the day the sources no longer have"
