@@ -48,9 +48,10 @@
     table of pending publications exist before any node records in it (two
     threads creating it at once would conflict on DuckDB). On a warehouse
     built before write-audit-publish (dw holds the marts, dw_build has no
-    publicacion_pendiente), the incremental facts start from their dw tables: copied into
-    dw_build once, so they keep their history (fact_inventario's earlier
-    days, which the sources no longer have) instead of being rebuilt without it.
+    publicacion_pendiente), the incremental facts start from their dw
+    tables: copied into dw_build once, so they keep their history
+    (fact_inventario's earlier days, which the sources no longer have)
+    instead of being rebuilt without it.
 -#}
 {% macro preparar_publicacion() -%}
     {%- if not execute or flags.WHICH not in ('build', 'run') -%}
@@ -67,7 +68,7 @@
         {%- set publicadas = run_query(
             "select table_name from information_schema.tables where table_schema = '" ~ esquema_publicado() ~ "'"
         ).columns[0].values() -%}
-            {%- set construidas = run_query(
+        {%- set construidas = run_query(
             "select table_name from information_schema.tables where table_schema = '" ~ esquema_construccion() ~ "'"
         ).columns[0].values() -%}
         {%- for nodo in graph.nodes.values() if nodo.resource_type == 'model'
@@ -89,6 +90,10 @@
         {%- endfor %}
     {%- endcall -%}
     {%- do adapter.commit() -%}
+    {#- the nodes of this invocation see the tables taken over (dbt read its relation cache before the hooks) -#}
+    {%- for nombre in heredadas -%}
+        {%- do adapter.cache_added(relacion_dw(nombre)) -%}
+    {%- endfor -%}
 {%- endmacro %}
 
 
