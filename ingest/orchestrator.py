@@ -16,6 +16,8 @@ PHASES_RUN = ("Extract (dlt -> raw)", "Validate and populate (staging)", "Dimens
 # dbt builds and tests the marts in dw_build; readers query dw, published from it in one transaction
 # by the last dbt invocation of a run when every check passed (macros/publicacion.sql)
 BUILD_SCHEMA, PUBLISHED_SCHEMA = "dw_build", "dw"
+PENDING_TABLE = f"{BUILD_SCHEMA}.publicacion_pendiente"   # one row per model written since the last publish
+PENDING_MODELS_SQL = f"select count(distinct modelo) from {PENDING_TABLE}"   # models waiting to be published
 DW_SCHEMAS = ("staging", "snapshots", BUILD_SCHEMA, PUBLISHED_SCHEMA, "audit")
 
 
@@ -368,7 +370,7 @@ def _publish_outcome(wh: Warehouse, metrics: RunMetrics, results: list, ok: bool
         con = wh.connect()
         try:
             cur = con.cursor()
-            cur.execute(f"select count(*) from {BUILD_SCHEMA}.publicacion_pendiente")
+            cur.execute(PENDING_MODELS_SQL)
             pending = int(cur.fetchone()[0])
         finally:
             con.close()
@@ -378,7 +380,7 @@ def _publish_outcome(wh: Warehouse, metrics: RunMetrics, results: list, ok: bool
         metrics.published = f"published: {PUBLISHED_SCHEMA} shows this run (one transaction, {metrics.publish_s:.1f} s)"
     else:
         metrics.published = (f"not published: {PUBLISHED_SCHEMA} still shows the last run whose every check passed"
-                             + (f"; {pending} model change(s) wait in {BUILD_SCHEMA} for the next run that passes"
+                             + (f"; {pending} model(s) wait in {BUILD_SCHEMA} for the next run that passes"
                                 if pending else ""))
 
 
@@ -430,7 +432,7 @@ def rebuild_from_scratch(wh: Warehouse) -> None:
         # preparar_publicacion creates it): the facts are rebuilt from the sources, not taken over
         # from dw as on a warehouse from before write-audit-publish (macros/publicacion.sql)
         cur.execute(f"create schema {BUILD_SCHEMA}")
-        cur.execute(f"create table {BUILD_SCHEMA}.publicacion_pendiente (modelo varchar(128), modo varchar(16))")
+        cur.execute(f"create table {PENDING_TABLE} (modelo varchar(128), modo varchar(16))")
         cur.execute("create schema if not exists audit")
         cur.execute(f"drop table if exists {build_state.TABLE}")
     finally:

@@ -46,7 +46,7 @@ def _load_time(load_id: str) -> str:
 
 def report(cfg: Config, wh: Warehouse, log) -> int:
     from ingest import build_state
-    from ingest.orchestrator import build_plan, rebuild_requested
+    from ingest.orchestrator import PENDING_MODELS_SQL, build_plan, rebuild_requested
 
     log.info(f"PuntaFina ETL  status  target {wh.target}: {wh.describe()}")
     con = None
@@ -112,7 +112,7 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         if newest:
             log.info("    newest update cursor loaded: " + ", ".join(f"{n} {str(v)[:19]}" for n, v in reversed(newest)))
 
-    pending = _query(con, "select count(distinct modelo) from dw_build.publicacion_pendiente") \
+    pending = _query(con, PENDING_MODELS_SQL) \
         if con is not None else None
     log.info("\n== Published (dw, what readers query) ==")
     if pending is None:

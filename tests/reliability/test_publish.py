@@ -24,6 +24,7 @@ import pytest
 
 from conftest import ROOT, EtlProject, dw_fingerprint, dw_fingerprint_sql, dw_tables, require_pg, wait_for_line
 
+
 def _run_killed_at(project, needle: str) -> str:
     """Starts a `run`, kills it (SIGKILL) as soon as its console shows ``needle``."""
     proc = project.popen("run")
