@@ -216,21 +216,26 @@
     borrar_lineas_eliminadas(id_columna, vigentes)
 
     A post-hook of the incremental facts: deletes the fact's rows whose
-    business key `id_columna` is no longer in `vigentes` (the intermediate
-    model the fact loads from, which holds every line, loadable or not). A
-    source row deleted in Oro is marked `_deleted_at` in raw by the
-    ingestion and left out of staging, so its line leaves the intermediate
-    model; delete+insert alone never removes it, this does, and the fact
-    ends like a full refresh. Nothing is deleted on a full refresh. The
-    deleted keys are recorded for the next publish of dw (registrar_borrados,
-    macros/publicacion.sql).
+    business key `id_columna` is no longer a loadable line of `vigentes`
+    (the intermediate model the fact loads from, which holds every line,
+    loadable or not: a loadable one has no motivo_rechazo). A source row
+    deleted in Oro is marked `_deleted_at` in raw by the ingestion and left
+    out of staging, so its line leaves the intermediate model; a line whose
+    parent was deleted (an order whose lines' deletion is not detected yet)
+    stays there but is now rejected (linea_sin_orden). delete+insert alone
+    never removes either, since the fact's select skips rejected lines; this
+    does, and the fact ends like a full refresh. Nothing is deleted on a
+    full refresh. The deleted keys are recorded for the next publish of dw
+    (registrar_borrados, macros/publicacion.sql).
 -#}
 {% macro borrar_lineas_eliminadas(id_columna, vigentes) -%}
     {%- set eliminada -%}
         not exists (
             select 1
             from {{ vigentes }} as vigente
-            where vigente.{{ id_columna }} = {{ this.identifier }}.{{ id_columna }}
+            where
+                vigente.{{ id_columna }} = {{ this.identifier }}.{{ id_columna }}
+                and vigente.motivo_rechazo is null
         )
     {%- endset -%}
     {{ registrar_borrados(eliminada) }};

@@ -217,6 +217,20 @@ class EtlProject:
                 con.close()
         return pg_admin(sql, dbname=self.urls[system].rsplit("/", 1)[1])
 
+    def source_execute(self, system: str, sql: str) -> None:
+        """Change a demo source (committed), as its application would."""
+        if self.target == "duckdb":
+            import sqlite3
+
+            con = sqlite3.connect(self.demo.commerce if system == "orocommerce" else self.demo.crm)
+            try:
+                con.execute(sql)
+                con.commit()
+            finally:
+                con.close()
+        else:
+            pg_admin(sql, dbname=self.urls[system].rsplit("/", 1)[1])
+
     def source_counts(self, system: str | None = None) -> dict[str, tuple[int, int]]:
         out = {}
         for t in catalog.tables(system):
