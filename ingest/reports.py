@@ -50,7 +50,7 @@ def _relation(node: dict) -> str:
 # field the check requires) | failed (a warn-severity check with failing rows is failed, severity warn)
 _STATUS = {"pass": "passed", "success": "passed", "warn": "failed", "fail": "failed", "error": "failed",
            "skipped": "skipped"}
-_KINDS = {"not_null": "required_fields", "campos_requeridos": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
+_KINDS = {"not_null": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
           "relationships": "referential_integrity", "relacion_con_tolerancia": "referential_integrity",
           "accepted_values": "ranges", "rango_valores": "ranges", "no_negativo": "ranges",
           "vigencia_scd2": "ranges", "recuento_igual": "reconciliation", "suma_igual": "reconciliation"}
@@ -91,14 +91,27 @@ def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
     return sorted(sources), sorted(chain)
 
 
-def _per_column(entry: dict, columns: list[str], result, failed: list) -> list[dict]:
-    """The checks of one ``campos_requeridos`` test (the not_null of several columns in one query),
-    one per column as the per-column tests gave them. When the test failed, each column's count of
-    nulls is read from the test's own SQL afterwards (``failed``)."""
+def _rules(meta) -> list[tuple[str, str]]:
+    """The checks of one ``columnas_validas`` test (a model's column rules in one query), as
+    (validation kind, column) in the order of the test's arguments, one per rule as the
+    per-column tests gave them (a key of several columns is named "a, b")."""
+    kw = meta.kwargs or {}
+    required = kw.get("requeridas") or []
+    out = [("required_fields", c) for c in ([required] if isinstance(required, str) else required)]
+    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in kw.get("unicas") or []]
+    out += [("ranges", c) for c in (kw.get("aceptados") or {})]
+    out += [("ranges", c) for c in (kw.get("rangos") or {})]
+    return out
+
+
+def _per_rule(entry: dict, rules: list[tuple[str, str]], result, failed: list) -> list[dict]:
+    """One report entry per rule of a ``columnas_validas`` test. When the test failed, each rule's
+    count of failing rows is read from the test's own SQL afterwards (``failed``)."""
     out = []
     sql = getattr(result.node, "compiled_code", None) if entry["status"] == "failed" else None
-    for column in columns:
-        one = {**entry, "column": column, "failing_rows": 0 if entry["status"] == "passed" else entry["failing_rows"]}
+    for kind, column in rules:
+        one = {**entry, "validation": kind, "column": column,
+               "failing_rows": 0 if entry["status"] == "passed" else entry["failing_rows"]}
         out.append(one)
         if sql:
             failed.append((one, sql))
@@ -114,7 +127,7 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes, sources = manifest["nodes"], manifest["sources"]
     tests_by_parent: dict[str, list[dict]] = {}
-    failed_required: list[tuple[dict, str]] = []  # (column entry, the test's SQL): counted below
+    failed_rules: list[tuple[dict, str]] = []  # (rule entry, the test's SQL): counted below
     for r in results:
         node = r.node
         if getattr(node, "resource_type", None) != "test":
@@ -124,8 +137,8 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
                  "column": getattr(node, "column_name", None), "status": _STATUS.get(str(r.status), "failed"),
                  "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
         entries = [entry]
-        if getattr(meta, "name", None) == "campos_requeridos":  # one query, one check per required column
-            entries = _per_column(entry, list((meta.kwargs or {}).get("columnas") or []), r, failed_required)
+        if getattr(meta, "name", None) == "columnas_validas":  # one query, one check per rule
+            entries = _per_rule(entry, _rules(meta), r, failed_rules)
         for parent in node.depends_on.nodes:
             tests_by_parent.setdefault(parent, []).extend(entries)
     staging = [n for n in nodes.values() if n["resource_type"] == "model" and n["path"].startswith("staging/")]
@@ -142,13 +155,19 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
             invalid = con.query("select modelo, columna, filas_invalidas from audit.audit_conversiones")
         except Exception:  # noqa: BLE001
             invalid = []
-        for column_entry, sql in failed_required:  # which columns of a failed campos_requeridos hold nulls
-            try:
-                found = dict(con.query(f"select columna, filas_nulas from ({sql}) as fallos"))
-            except Exception:  # noqa: BLE001 - the relation is gone: the test's own total stays
+        found_by_sql: dict[str, dict] = {}
+        for rule_entry, sql in failed_rules:  # which rules of a failed columnas_validas fail, and by how many rows
+            if sql not in found_by_sql:
+                try:
+                    found_by_sql[sql] = {(v, c): n for v, c, n in
+                                         con.query(f"select validacion, columna, filas from ({sql}) as fallos")}
+                except Exception:  # noqa: BLE001 - the relation is gone: the test's own total stays
+                    found_by_sql[sql] = None
+            found = found_by_sql[sql]
+            if found is None:
                 continue
-            column_entry["failing_rows"] = int(found.get(column_entry["column"], 0) or 0)
-            column_entry["status"] = "failed" if column_entry["failing_rows"] else "passed"
+            rule_entry["failing_rows"] = int(found.get((rule_entry["validation"], rule_entry["column"]), 0) or 0)
+            rule_entry["status"] = "failed" if rule_entry["failing_rows"] else "passed"
         out_dir = report_dir / "validation"
         out_dir.mkdir(parents=True, exist_ok=True)
         for model in sorted(staging, key=lambda n: n["name"]):

@@ -1,9 +1,10 @@
-"""The project's generic data tests where they replace dbt's own: `campos_requeridos` (the not_null
-of several columns in one query) must fail on a broken row exactly as the per-column tests did, on
-DuckDB and PostgreSQL, and the validation reports must still say which column held the nulls.
+"""The project's generic data tests where they replace dbt's own: `columnas_validas` (a model's
+not_null, unique, combination-unique, accepted_values, range and no-negative rules in one query)
+must fail on each broken row exactly as the per-column tests did, on DuckDB and PostgreSQL, and the
+validation reports must still say which rule of which column failed, and by how many rows.
 
-A tiny dbt project (the project's tests/generic, one raw table with nulls, one staging model) runs
-through dbt on the real adapter; the report comes from ingest.reports on dbt's own results."""
+A tiny dbt project (the project's tests/generic, one raw table with broken rows, one staging model)
+runs through dbt on the real adapter; the report comes from ingest.reports on dbt's own results."""
 from __future__ import annotations
 
 import json
@@ -15,8 +16,12 @@ import pytest
 
 from conftest import PG, ROOT, drop_pg_database, pg_admin, require_pg
 
-# id has no null; nombre one; valor two (the rows the per-column not_null tests would each return)
-ROWS = [(1, "a", None), (2, None, None), (3, "c", 7)]
+# id: unique, no null; nombre: one null; valor: two nulls, one value out of [0, 10], one negative;
+# codigo: one value not accepted, one repeated (unique counts one duplicated key); (grupo, linea):
+# one repeated combination, whose null linea counts as a value
+ROWS = [(1, "a", None, "x", "g", 1), (2, None, None, "y", "g", 1), (3, "c", 7, "x", "h", None),
+        (4, "d", 12, "z", "h", None), (5, "e", -1, "w", "h", 2)]
+COLUMNS = "id integer, nombre varchar, valor integer, codigo varchar, grupo varchar, linea integer"
 
 MODELS_YML = """
 sources:
@@ -25,22 +30,42 @@ sources:
     tables:
       - name: filas
         data_tests:
-          - campos_requeridos:
+          - columnas_validas:
               arguments:
-                columnas: [id]
+                requeridas: [id]
+                unicas: [id]
 models:
   - name: stg_prueba__filas
     data_tests:
-      - campos_requeridos:
+      - columnas_validas:
           arguments:
-            columnas: [id, nombre, valor]
-      - campos_requeridos:
-          name: requeridos_donde_hay_valor
+            requeridas: [id, nombre, valor]
+            unicas: [id, codigo, [grupo, linea]]
+            aceptados:
+              codigo: [x, y, w]
+              id: {valores: [1, 2, 3, 4, 5], quote: false}
+            rangos:
+              valor: {min_value: 0, max_value: 10}
+              id: {min_value: 1}
+      - columnas_validas:
+          name: reglas_donde_hay_valor
           arguments:
-            columnas: [id, nombre, valor]
+            requeridas: [id, nombre, valor]
+            rangos:
+              valor: {max_value: 10}
           config:
-            where: "valor is not null"
+            where: "valor between 0 and 9"
+      - columnas_validas:
+          name: no_negativo
+          arguments:
+            rangos:
+              valor: {min_value: 0}
 """
+
+# (validation kind, column) -> failing rows, as the per-column tests each counted them
+EXPECTED = {("required_fields", "id"): 0, ("required_fields", "nombre"): 1, ("required_fields", "valor"): 2,
+            ("duplicates", "id"): 0, ("duplicates", "codigo"): 1, ("duplicates", "grupo, linea"): 2,
+            ("ranges", "codigo"): 1, ("ranges", "id"): 0, ("ranges", "valor"): 2}
 
 
 class _Wh:
@@ -64,16 +89,15 @@ def _project(tmp: Path, target: str, db: str | None) -> Path:
     (proj / "profiles.yml").write_text(f"prueba:\n  target: t\n  outputs:\n    t:\n      {output}\n      threads: 1\n")
     (proj / "models" / "staging" / "_modelos.yml").write_text(MODELS_YML)
     (proj / "models" / "staging" / "stg_prueba__filas.sql").write_text(
-        "select id, nombre, valor from {{ source('crudo', 'filas') }}\n")
+        "select * from {{ source('crudo', 'filas') }}\n")
     return proj
 
 
 @pytest.fixture(params=["duckdb", "postgres"])
 def tiny(request, tmp_path):
     target, db = request.param, None
-    values = ", ".join(f"({i}, {'null' if n is None else repr(n)}, {'null' if v is None else v})" for i, n, v in ROWS)
-    ddl = ["create schema crudo", "create table crudo.filas (id integer, nombre varchar, valor integer)",
-           f"insert into crudo.filas values {values}"]
+    values = ", ".join("(" + ", ".join("null" if v is None else repr(v) for v in row) + ")" for row in ROWS)
+    ddl = ["create schema crudo", f"create table crudo.filas ({COLUMNS})", f"insert into crudo.filas values {values}"]
     if target == "duckdb":
         import duckdb
 
@@ -101,7 +125,7 @@ def tiny(request, tmp_path):
         drop_pg_database(db)
 
 
-def test_campos_requeridos_fails_on_each_null_and_the_report_names_the_column(tiny, tmp_path, monkeypatch):
+def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule(tiny, tmp_path, monkeypatch):
     from dbt.cli.main import dbtRunner
 
     from ingest.reports import write_validation_reports
@@ -111,19 +135,41 @@ def test_campos_requeridos_fails_on_each_null_and_the_report_names_the_column(ti
     res = dbtRunner().invoke(["build", "--project-dir", str(proj), "--profiles-dir", str(proj),
                               "--log-level", "none"])
     results = {r.node.name: r for r in res.result.results}
-    failed = results["campos_requeridos_stg_prueba__filas_id__nombre__valor"]
-    # the figure is the number of null values, as the sum of the three not_null tests would be
-    assert str(failed.status) == "fail" and int(failed.failures) == 3, (failed.status, failed.failures)
-    assert str(results["requeridos_donde_hay_valor"].status) == "pass"   # the where config filters first
-    assert str(results["source_campos_requeridos_crudo_filas_id"].status) == "pass"
+    failed = next(r for name, r in results.items() if name.startswith("columnas_validas_stg_prueba__filas"))
+    # the figure is the number of failing rows (duplicated keys), as the sum of the per-column tests would be
+    assert str(failed.status) == "fail" and int(failed.failures) == sum(EXPECTED.values()), \
+        (failed.status, failed.failures)
+    assert str(results["reglas_donde_hay_valor"].status) == "pass"   # the where config filters first
+    assert str(results["no_negativo"].status) == "fail" and int(results["no_negativo"].failures) == 1
+    source_test = next(r for name, r in results.items() if name.startswith("source_columnas_validas_crudo_filas"))
+    assert str(source_test.status) == "pass"
 
     paths = write_validation_reports(proj, tmp_path / "reports", wh, res.result.results)
     report = json.loads(next(p for p in paths if p.name == "stg_prueba__filas.json").read_text())
-    checks = {(v["test"], v["column"]): (v["status"], v["failing_rows"])
-              for v in report["validations"] if v["validation"] == "required_fields"}
+    checks = {(v["test"], v["validation"], v["column"]): (v["status"], v["failing_rows"])
+              for v in report["validations"] if v["validation"] in ("required_fields", "duplicates", "ranges")}
     name = failed.node.name
-    assert checks[(name, "id")] == ("passed", 0)
-    assert checks[(name, "nombre")] == ("failed", 1)
-    assert checks[(name, "valor")] == ("failed", 2)
-    assert checks[("requeridos_donde_hay_valor", "valor")] == ("passed", 0)
-    assert checks[("source_campos_requeridos_crudo_filas_id", "id")] == ("passed", 0)
+    for (kind, column), rows in EXPECTED.items():
+        assert checks[(name, kind, column)] == ("failed" if rows else "passed", rows), (kind, column, checks)
+    assert checks[("reglas_donde_hay_valor", "required_fields", "valor")] == ("passed", 0)
+    assert checks[("no_negativo", "ranges", "valor")] == ("failed", 1)
+    assert checks[(source_test.node.name, "duplicates", "id")] == ("passed", 0)
+
+
+def test_columnas_validas_needs_a_rule(tmp_path):
+    """A declaration without any rule (or a range without bounds) is a compile error that names it."""
+    from dbt.cli.main import dbtRunner
+
+    for args, message in (("{}", "give requeridas, unicas, aceptados or rangos"),
+                          ("{rangos: {valor: {}}}", "the range of valor needs min_value, max_value or both")):
+        proj = _project(tmp_path / message[:8].replace(" ", "_"), "duckdb", None)
+        (proj / "models" / "staging" / "_modelos.yml").write_text(
+            f"models:\n  - name: stg_prueba__filas\n    data_tests:\n      - columnas_validas:\n"
+            f"          arguments: {args}\n")
+        (proj / "models" / "staging" / "stg_prueba__filas.sql").write_text("select 1 as valor\n")
+        res = dbtRunner().invoke(["build", "--project-dir", str(proj), "--profiles-dir", str(proj),
+                                  "--target-path", str(proj / "target"), "--log-level", "none"])
+        assert not res.success
+        errors = [str(res.exception)] if res.result is None else \
+            [str(r.message) for r in res.result.results if str(r.status) == "error"]
+        assert errors and message in errors[0], errors

@@ -1,0 +1,136 @@
+{#-
+    columnas_validas: the column rules of one model in one query (instead
+    of one dbt test, one query and one dbt node per column and rule):
+      requeridas  columns that hold no null (dbt's not_null);
+      unicas      keys: a column name is unique among its non-null values
+                  (dbt's unique); a list of columns is a unique combination,
+                  nulls compared as values (combinacion_unica);
+      aceptados   column -> the values it may hold, nulls pass (dbt's
+                  accepted_values); a list is compared as quoted text, a
+                  mapping {valores: [...], quote: false} as SQL literals;
+      rangos      column -> {min_value, max_value}: the non-null values lie
+                  within both inclusive bounds, either may be left out
+                  (rango_valores; {min_value: 0} is no_negativo).
+    Returns one row per rule that fails: validacion (required_fields,
+    duplicates or ranges: the validation reports' kinds), columna and
+    filas: null rows, duplicated keys (one per repeated value, as dbt's
+    unique counts), rows out of the accepted values or the range. The
+    failures figure is their sum. The required columns, the accepted
+    values and the ranges are one scan of the model; each key one
+    aggregate more.
+    Optional `where`: dbt's standard test config filters the tested model
+    first.
+-#}
+{% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}) %}
+
+    {{ config(fail_calc='coalesce(sum(filas), 0)') }}
+    {%- set requeridas = [requeridas] if requeridas is string else (requeridas | list) -%}
+    {%- set reglas = [] -%}
+    {%- for columna in requeridas -%}
+        {%- do reglas.append(('required_fields', columna, columna ~ ' is null')) -%}
+    {%- endfor -%}
+    {%- for columna, regla in aceptados.items() -%}
+        {%- set valores = regla.valores if regla is mapping else regla -%}
+        {%- set citar = regla.get('quote', true) if regla is mapping else true -%}
+        {%- set literales = [] -%}
+        {%- for valor in valores -%}
+            {%- do literales.append(
+                "'" ~ (valor | string | replace("'", "''")) ~ "'" if citar else valor | string
+            ) -%}
+        {%- endfor -%}
+        {%- do reglas.append((
+            'ranges', columna,
+            columna ~ ' is not null and ' ~ columna ~ ' not in (' ~ literales | join(', ') ~ ')'
+        )) -%}
+    {%- endfor -%}
+    {%- for columna, limites in rangos.items() -%}
+        {%- set fuera = [] -%}
+        {%- if limites.get('min_value') is not none -%}
+            {%- do fuera.append(columna ~ ' < ' ~ limites.min_value) -%}
+        {%- endif -%}
+        {%- if limites.get('max_value') is not none -%}
+            {%- do fuera.append(columna ~ ' > ' ~ limites.max_value) -%}
+        {%- endif -%}
+        {%- if fuera | length == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "columnas_validas: the range of " ~ columna ~ " needs min_value, max_value or both"
+            ) }}
+        {%- endif -%}
+        {%- do reglas.append(('ranges', columna, '(' ~ fuera | join(' or ') ~ ')')) -%}
+    {%- endfor -%}
+    {%- set claves = [] -%}
+    {%- for clave in unicas -%}
+        {%- do claves.append(clave if clave is string else (clave | list)) -%}
+    {%- endfor -%}
+    {%- if reglas | length == 0 and claves | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "columnas_validas: give requeridas, unicas, aceptados or rangos"
+        ) }}
+    {%- endif %}
+
+    with
+
+    {% if reglas | length > 0 -%}
+    conteos as (
+
+        select
+            {%- for validacion, columna, falla in reglas %}
+                sum(case when {{ falla }} then 1 else 0 end) as filas_{{ loop.index }}
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        from {{ model }}
+
+    ),
+    {%- endif %}
+
+    {% for clave in claves -%}
+    {%- set columnas = clave if clave is string else clave | join(', ') %}
+    duplicadas_{{ loop.index }} as (
+
+        select count(*) as filas
+        from (
+            select {{ columnas }}
+            from {{ model }}
+            {%- if clave is string %}
+                where {{ clave }} is not null
+            {%- endif %}
+            group by {{ columnas }}
+            having count(*) > 1
+        ) as repetidas
+
+    ),
+    {%- endfor %}
+
+    por_regla as (
+
+        {%- for validacion, columna, falla in reglas %}
+            select
+                '{{ validacion }}' as validacion,
+                '{{ columna }}' as columna,
+                filas_{{ loop.index }} as filas
+            from conteos
+            {%- if not loop.last or claves | length > 0 %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+        {%- for clave in claves %}
+            select
+                'duplicates' as validacion,
+                '{{ clave if clave is string else clave | join(", ") }}' as columna,
+                filas
+            from duplicadas_{{ loop.index }}
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+
+    )
+
+    select
+        validacion,
+        columna,
+        filas
+    from por_regla
+    where filas > 0
+
+{% endtest %}
