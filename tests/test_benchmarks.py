@@ -21,12 +21,13 @@ def _bench(*args: str, timeout: int = 900) -> str:
 
 
 def test_run_cost_smoke():
-    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--runs", "full", "no_change")
+    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--runs", "full", "rebuild", "no_change")
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("0.05 ")]
-    assert [r[2] for r in rows] == ["full", "no_change"], out
+    assert [r[2] for r in rows] == ["full", "rebuild", "no_change"], out
     assert all(float(r[3]) > 0 and float(r[4]) > 0 and float(r[5]) > 0 for r in rows), out  # wall, CPU, RSS
-    assert float(rows[0][6]) > 0 and float(rows[1][6]) == 0, out  # the full run publishes dw, the no-change one has nothing to
-    assert "scale 0.05 duckdb: no-change/full" in out, out
+    # the full run and the rebuild publish dw, the no-change one has nothing to
+    assert float(rows[0][6]) > 0 and float(rows[1][6]) > 0 and float(rows[2][6]) == 0, out
+    assert "scale 0.05 duckdb: no-change/full" in out and "rebuild (warm full run)" in out, out
 
 
 def test_el_throughput_smoke():
