@@ -91,6 +91,11 @@ def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
     return sorted(sources), sorted(chain)
 
 
+# what a failing rule of a columnas_validas test means, and what its figure counts
+_RULE_FAILS = {"required_fields": "{:,} row(s) with a null (required)", "duplicates": "{:,} repeated value(s) (a key)",
+               "ranges": "{:,} row(s) outside the accepted values or range"}
+
+
 def _rules(meta) -> list[tuple[str, str]]:
     """The checks of one ``columnas_validas`` test (a model's column rules in one query), as
     (validation kind, column) in the order of the test's arguments, one per rule as the
@@ -168,6 +173,9 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
                 continue
             rule_entry["failing_rows"] = int(found.get((rule_entry["validation"], rule_entry["column"]), 0) or 0)
             rule_entry["status"] = "failed" if rule_entry["failing_rows"] else "passed"
+            if rule_entry["failing_rows"]:   # dbt says only "Got N results": which rule, on the console
+                get_logger().warning(f"    {rule_entry['test']}: {rule_entry['column']}: "
+                                     + _RULE_FAILS[rule_entry["validation"]].format(rule_entry["failing_rows"]))
         out_dir = report_dir / "validation"
         out_dir.mkdir(parents=True, exist_ok=True)
         for model in sorted(staging, key=lambda n: n["name"]):

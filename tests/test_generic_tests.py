@@ -8,6 +8,7 @@ runs through dbt on the real adapter; the report comes from ingest.reports on db
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import uuid
 from pathlib import Path
@@ -144,8 +145,20 @@ def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule
     source_test = next(r for name, r in results.items() if name.startswith("source_columnas_validas_crudo_filas"))
     assert str(source_test.status) == "pass"
 
-    paths = write_validation_reports(proj, tmp_path / "reports", wh, res.result.results)
+    said = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage().strip())
+    logging.getLogger("puntafina").addHandler(handler)
+    try:
+        paths = write_validation_reports(proj, tmp_path / "reports", wh, res.result.results)
+    finally:
+        logging.getLogger("puntafina").removeHandler(handler)
     report = json.loads(next(p for p in paths if p.name == "stg_prueba__filas.json").read_text())
+    # dbt's own message is "Got 8 results": the console names each failing rule and its rows
+    assert f"{failed.node.name}: nombre: 1 row(s) with a null (required)" in said, said
+    assert f"{failed.node.name}: grupo, linea: 2 repeated value(s) (a key)" in said, said
+    assert f"{failed.node.name}: valor: 2 row(s) outside the accepted values or range" in said, said
+    assert not any(": id: " in line for line in said), said   # a rule that passes is not named
     checks = {(v["test"], v["validation"], v["column"]): (v["status"], v["failing_rows"])
               for v in report["validations"] if v["validation"] in ("required_fields", "duplicates", "ranges")}
     name = failed.node.name
