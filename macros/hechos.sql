@@ -111,22 +111,23 @@
 
 
 {#-
-    inicio_ventana_incremental(columna, condicion=none)
+    inicio_ventana_incremental(columna, condicion=none, dias_atras=none)
 
     Start of the window an incremental fact reprocesses: the latest value
     of `columna` already in the fact (among its rows matching the SQL
-    `condicion`, when given) minus var('lookback_days') days, or the far
-    past when there is none (so an empty target fills). A scalar subquery
+    `condicion`, when given) minus `dias_atras` days (default
+    var('lookback_days')), or the far past when there is none (so an empty
+    target fills). A scalar subquery
     on {{ this }}: use it inside `{% if is_incremental() %}`. The condition
     keeps apart cursors that run on different clocks (e.g. Oro update times
     and POS load times in fact_ventas).
 -#}
-{% macro inicio_ventana_incremental(columna, condicion=none) -%}
+{% macro inicio_ventana_incremental(columna, condicion=none, dias_atras=none) -%}
     (
         select
             {{ dbt.dateadd(
                 'day',
-                -1 * (var('lookback_days', 3) | int),
+                -1 * ((var('lookback_days', 3) if dias_atras is none else dias_atras) | int),
                 'coalesce(max(' ~ columna ~ "), cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ '))'
             ) }}
         from {{ this }}
@@ -174,7 +175,9 @@
     block inside its where clause (sqlfluff lays those out differently
     depending on whether the fact exists yet).
       cursores: list of {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"}
-                ('condicion' optional; the column is named alike in source and fact).
+                ('condicion' optional; the column is named alike in source and fact;
+                optional 'dias_atras': the look-back in days instead of var
+                lookback_days, 0 for the load clock cargado_at).
       claves_scd2: list of {'columna': 'cliente_key', 'dimension': ref('dim_cliente')}
                 (optional): a fact key column and the dimension whose key
                 column has the same name.
@@ -190,7 +193,7 @@
                 {{ cursor.condicion }} and
                 {%- endif %}
                 {{ relacion }}.{{ cursor.columna }}
-                >= {{ inicio_ventana_incremental(cursor.columna, cursor.get('condicion')) }}
+                >= {{ inicio_ventana_incremental(cursor.columna, cursor.get('condicion'), cursor.get('dias_atras')) }}
             )
             or
             {%- endfor %}

@@ -80,7 +80,7 @@ oportunidades_a_cargar as (
             is_incremental(),
             'oportunidades',
             'oportunidad_id',
-            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}],
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at', 'dias_atras': 0}],
             [
                 {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
             ]

@@ -67,7 +67,7 @@ pagos_a_cargar as (
             is_incremental(),
             'pagos',
             'pago_id',
-            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at'}],
+            [{'columna': 'actualizado_at'}, {'columna': 'cargado_at', 'dias_atras': 0}],
             [
                 {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
             ]

@@ -139,7 +139,7 @@ lineas as (
             [
                 {'columna': 'actualizado_at', 'condicion': "origen = 'oro'"},
                 {'columna': 'actualizado_at', 'condicion': "origen = 'tienda'"},
-                {'columna': 'cargado_at'},
+                {'columna': 'cargado_at', 'dias_atras': 0},
             ],
             [
                 {'columna': 'cliente_key', 'dimension': ref('dim_cliente')},
