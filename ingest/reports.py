@@ -101,9 +101,13 @@ def _rules(meta) -> list[tuple[str, str]]:
     (validation kind, column) in the order of the test's arguments, one per rule as the
     per-column tests gave them (a key of several columns is named "a, b")."""
     kw = meta.kwargs or {}
-    required = kw.get("requeridas") or []
-    out = [("required_fields", c) for c in ([required] if isinstance(required, str) else required)]
-    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in kw.get("unicas") or []]
+
+    def listed(name: str) -> list:   # a single name is a list of one, as the test reads it
+        value = kw.get(name) or []
+        return [value] if isinstance(value, str) else list(value)
+
+    out = [("required_fields", c) for c in listed("requeridas")]
+    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in listed("unicas")]
     out += [("ranges", c) for c in (kw.get("aceptados") or {})]
     out += [("ranges", c) for c in (kw.get("rangos") or {})]
     return out

@@ -206,30 +206,23 @@ class EtlProject:
         return pg_admin(sql, dbname=self.env["DW_DATABASE"])
 
     def source_query(self, system: str, sql: str) -> list[tuple]:
+        """One statement on a demo source, committed (as pg_admin's autocommit): its rows, if any."""
         if self.target == "duckdb":
             import sqlite3
 
             path = self.demo.commerce if system == "orocommerce" else self.demo.crm
             con = sqlite3.connect(path)
             try:
-                return con.execute(sql).fetchall()
+                rows = con.execute(sql).fetchall()
+                con.commit()
+                return rows
             finally:
                 con.close()
         return pg_admin(sql, dbname=self.urls[system].rsplit("/", 1)[1])
 
     def source_execute(self, system: str, sql: str) -> None:
         """Change a demo source (committed), as its application would."""
-        if self.target == "duckdb":
-            import sqlite3
-
-            con = sqlite3.connect(self.demo.commerce if system == "orocommerce" else self.demo.crm)
-            try:
-                con.execute(sql)
-                con.commit()
-            finally:
-                con.close()
-        else:
-            pg_admin(sql, dbname=self.urls[system].rsplit("/", 1)[1])
+        self.source_query(system, sql)
 
     def source_counts(self, system: str | None = None) -> dict[str, tuple[int, int]]:
         out = {}

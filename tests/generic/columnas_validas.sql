@@ -58,9 +58,11 @@
         {%- endif -%}
         {%- do reglas.append(('ranges', columna, '(' ~ fuera | join(' or ') ~ ')')) -%}
     {%- endfor -%}
+    {#- each key as (its columns in SQL, which also name its rule; whether nulls are left out:
+        a single column, as dbt's unique) -#}
     {%- set claves = [] -%}
-    {%- for clave in unicas -%}
-        {%- do claves.append(clave if clave is string else (clave | list)) -%}
+    {%- for clave in ([unicas] if unicas is string else unicas) -%}
+        {%- do claves.append((clave if clave is string else clave | join(', '), clave is string)) -%}
     {%- endfor -%}
     {%- if reglas | length == 0 and claves | length == 0 -%}
         {{ exceptions.raise_compiler_error(
@@ -83,16 +85,15 @@
     ),
     {%- endif %}
 
-    {% for clave in claves -%}
-    {%- set columnas = clave if clave is string else clave | join(', ') %}
+    {% for columnas, sin_nulos in claves %}
     duplicadas_{{ loop.index }} as (
 
         select count(*) as filas
         from (
             select {{ columnas }}
             from {{ model }}
-            {%- if clave is string %}
-                where {{ clave }} is not null
+            {%- if sin_nulos %}
+                where {{ columnas }} is not null
             {%- endif %}
             group by {{ columnas }}
             having count(*) > 1
@@ -113,10 +114,10 @@
                 union all
             {%- endif %}
         {%- endfor %}
-        {%- for clave in claves %}
+        {%- for columnas, sin_nulos in claves %}
             select
                 'duplicates' as validacion,
-                '{{ clave if clave is string else clave | join(", ") }}' as columna,
+                '{{ columnas }}' as columna,
                 filas
             from duplicadas_{{ loop.index }}
             {%- if not loop.last %}
