@@ -20,11 +20,7 @@
         upper(
             trim(
                 regexp_replace(
-                    translate(
-                        cast({{ expression }} as {{ dbt.type_string() }}),
-                        'ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑáàâäéèêëíìîïóòôöúùûüñ',
-                        'AAAAEEEEIIIIOOOOUUUUNaaaaeeeeiiiioooouuuun'
-                    ),
+                    {{ sin_acentos('cast(' ~ expression ~ ' as ' ~ dbt.type_string() ~ ')') }},
                     '\s+',
                     ' ',
                     'g'
@@ -33,6 +29,37 @@
         ),
         ''
     )
+{%- endmacro %}
+
+
+{#-
+    sin_acentos(texto)
+
+    The text with the accents and diaeresis of the Spanish set removed
+    (both cases) and ñ -> n: translate(). Dispatched: DuckDB's translate()
+    costs about 1.5 µs a row (0.6 s for the 400,000 order addresses of
+    scale 100), so DuckDB translates only a text that has one of those
+    letters (a regular-expression test of the same set, 10x cheaper); the
+    result is the same.
+-#}
+{% macro sin_acentos(texto) -%}
+    {{ return(adapter.dispatch('sin_acentos')(texto)) }}
+{%- endmacro %}
+
+{% macro default__sin_acentos(texto) -%}
+    translate(
+        {{ texto }},
+        'ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑáàâäéèêëíìîïóòôöúùûüñ',
+        'AAAAEEEEIIIIOOOOUUUUNaaaaeeeeiiiioooouuuun'
+    )
+{%- endmacro %}
+
+{% macro duckdb__sin_acentos(texto) -%}
+    case
+        when regexp_matches({{ texto }}, '[ÁÀÂÄÉÈÊËÍÌÎÏÓÒÔÖÚÙÛÜÑáàâäéèêëíìîïóòôöúùûüñ]')
+            then {{ default__sin_acentos(texto) }}
+        else {{ texto }}
+    end
 {%- endmacro %}
 
 
@@ -46,14 +73,27 @@
     region text. Null when the three parts are missing (-> unknown member).
 -#}
 {% macro clave_geografia(pais_codigo, region, ciudad) -%}
+    {{ clave_geografia_de_partes(
+        texto_normalizado(pais_codigo), texto_normalizado(region), texto_normalizado(ciudad)
+    ) }}
+{%- endmacro %}
+
+
+{#-
+    clave_geografia_de_partes(pais, region, ciudad)
+
+    clave_geografia of parts already through texto_normalizado (columns, so
+    that a model normalizes each text once: the macro names each part twice).
+-#}
+{% macro clave_geografia_de_partes(pais, region, ciudad) -%}
     case
-        when {{ texto_normalizado(pais_codigo) }} is not null
-            or {{ texto_normalizado(region) }} is not null
-            or {{ texto_normalizado(ciudad) }} is not null
+        when {{ pais }} is not null
+            or {{ region }} is not null
+            or {{ ciudad }} is not null
             then
-                coalesce({{ texto_normalizado(pais_codigo) }}, 'N/D')
-                || '|' || coalesce({{ texto_normalizado(region) }}, 'N/D')
-                || '|' || coalesce({{ texto_normalizado(ciudad) }}, 'N/D')
+                coalesce({{ pais }}, 'N/D')
+                || '|' || coalesce({{ region }}, 'N/D')
+                || '|' || coalesce({{ ciudad }}, 'N/D')
     end
 {%- endmacro %}
 

@@ -94,6 +94,17 @@ direcciones as (
 
 ),
 
+-- each text normalized once: texto_normalizado is a regular expression per row
+direcciones_normalizadas as (
+
+    select
+        *,
+        {{ texto_normalizado('pais_nombre') }} as pais_nombre_normalizado,
+        {{ texto_normalizado('region_texto') }} as region_texto_normalizado
+    from direcciones
+
+),
+
 paises_por_nombre as (
 
     select
@@ -107,19 +118,20 @@ paises_por_nombre as (
 con_pais as (
 
     select
-        direcciones.origen,
-        direcciones.direccion_id,
+        direcciones_normalizadas.origen,
+        direcciones_normalizadas.direccion_id,
+        direcciones_normalizadas.region_codigo,
+        direcciones_normalizadas.region_texto,
+        direcciones_normalizadas.region_texto_normalizado,
+        direcciones_normalizadas.ciudad,
         coalesce(
-            direcciones.pais_codigo,
+            direcciones_normalizadas.pais_codigo,
             paises_por_nombre.pais_codigo,
-            {{ texto_normalizado('direcciones.pais_nombre') }}
-        ) as pais_codigo,
-        direcciones.region_codigo,
-        direcciones.region_texto,
-        direcciones.ciudad
-    from direcciones
+            direcciones_normalizadas.pais_nombre_normalizado
+        ) as pais_codigo
+    from direcciones_normalizadas
     left join paises_por_nombre
-        on {{ texto_normalizado('direcciones.pais_nombre') }} = paises_por_nombre.nombre_normalizado
+        on direcciones_normalizadas.pais_nombre_normalizado = paises_por_nombre.nombre_normalizado
 
 ),
 
@@ -152,6 +164,7 @@ resuelto as (
         con_pais.direccion_id,
         con_pais.pais_codigo,
         con_pais.region_texto,
+        con_pais.region_texto_normalizado,
         con_pais.ciudad,
         coalesce(
             con_pais.region_codigo,
@@ -162,11 +175,31 @@ resuelto as (
     left join regiones_por_nombre
         on
             con_pais.pais_codigo = regiones_por_nombre.pais_codigo
-            and {{ texto_normalizado('con_pais.region_texto') }} = regiones_por_nombre.nombre_normalizado
+            and con_pais.region_texto_normalizado = regiones_por_nombre.nombre_normalizado
     left join departamentos_por_nombre
         on
             con_pais.pais_codigo = departamentos_por_nombre.pais_codigo
-            and {{ texto_normalizado('con_pais.region_texto') }} = departamentos_por_nombre.nombre_normalizado
+            and con_pais.region_texto_normalizado = departamentos_por_nombre.nombre_normalizado
+
+),
+
+-- the parts of the key, normalized (the region text is already)
+partes as (
+
+    select
+        origen,
+        direccion_id,
+        pais_codigo,
+        region_codigo,
+        region_texto,
+        ciudad,
+        {{ texto_normalizado('pais_codigo') }} as pais_clave,
+        case
+            when region_codigo is not null then {{ texto_normalizado('region_codigo') }}
+            else region_texto_normalizado
+        end as region_clave,
+        {{ texto_normalizado('ciudad') }} as ciudad_clave
+    from resuelto
 
 ),
 
@@ -179,10 +212,8 @@ final as (
         region_codigo,
         region_texto,
         ciudad,
-        {{ clave_geografia(
-            'pais_codigo', 'coalesce(region_codigo, region_texto)', 'ciudad'
-        ) }} as geografia_id
-    from resuelto
+        {{ clave_geografia_de_partes('pais_clave', 'region_clave', 'ciudad_clave') }} as geografia_id
+    from partes
 
 )
 
