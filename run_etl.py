@@ -4,7 +4,7 @@
     python run_etl.py                      # run: extract (dlt) then dbt build, on the default target
     python run_etl.py run --target postgres --full-refresh
     python run_etl.py ingest               # extract only (raw_* schemas)
-    python run_etl.py validate             # checks only: staging views and tests, nothing into dw
+    python run_etl.py validate             # checks only: staging models and tests, nothing into dw
     python run_etl.py status               # last runs, checkpoints, freshness, what the next run would do
     python run_etl.py reset [JOB]          # the next run reloads a job (orocommerce, orocrm, csv) or all from scratch
     python run_etl.py setup --demo [--scale N] [--seed S] [--evolve STEP]
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="comma-separated source systems to extract (default all)")
         if name == "run":
             sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to build instead of everything")
-    sp = sub.add_parser("validate", help="checks only (staging views and tests), nothing loaded into dw",
+    sp = sub.add_parser("validate", help="checks only (staging models and tests), nothing loaded into dw",
                         parents=[common])
     sp.add_argument("--select", metavar="SELECTOR", help="dbt selector to validate (default: sources and staging)")
     sub.add_parser("status", help="last runs, checkpointed jobs, freshness and what the next run would do "
