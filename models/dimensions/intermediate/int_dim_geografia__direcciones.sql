@@ -187,12 +187,7 @@ resuelto as (
 partes as (
 
     select
-        origen,
-        direccion_id,
-        pais_codigo,
-        region_codigo,
-        region_texto,
-        ciudad,
+        *,
         {{ texto_normalizado('pais_codigo') }} as pais_clave,
         case
             when region_codigo is not null then {{ texto_normalizado('region_codigo') }}
