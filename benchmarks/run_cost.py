@@ -14,6 +14,8 @@ run's process tree (user + system, from the children's rusage: the steadier figu
 shared machine), peak RSS, the publish of dw (write-audit-publish: the last phase's on-run-end
 hook, seconds), and the slowest dbt nodes (models and tests, of every phase);
 then the ratios the targets are stated in: no-change / full and evolve / full (CPU),
+dbt against direct SQL (`direct`: the compiled SQL of every model and test of the last run,
+executed straight on the warehouse in one connection, against the dbt phases' wall time),
 PostgreSQL / DuckDB (wall and CPU) at the same scale, and scale-to-scale growth. (On
 PostgreSQL the CPU of the server processes is not in the figure: compare PostgreSQL runs
 by wall time.)
@@ -53,11 +55,60 @@ def _timed(project, *args: str) -> dict:
     # every dbt node of every phase: run_etl logs one line per node with its time (tests at DEBUG)
     nodes = [(float(m["secs"]), m["name"]) for m in _NODE_LINE.finditer(proc.stdout)]
     slow = sorted(nodes, reverse=True)[:SLOWEST]
+    dbt_s = sum(float(p.get("duration_s") or 0) for p in metrics.get("phases", []) if not p["phase"].startswith("Extract"))
     return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow,
-            "publish_s": float(metrics.get("publish_s") or 0.0)}
+            "publish_s": float(metrics.get("publish_s") or 0.0), "dbt_s": dbt_s}
 
 
-RUNS = ("full", "rebuild", "no_change", "evolve", "ingest")
+RUNS = ("full", "rebuild", "no_change", "evolve", "ingest", "direct")
+
+
+def _direct_sql(project) -> dict:
+    """The compiled SQL of every model and data test of the project's last run, executed
+    straight on its warehouse, one statement after the other in one connection: a table or an
+    incremental model as `create temp table ... as <select>`, a view as a temp view, a test as
+    `select count(*)` of its failing rows (what dbt runs around them, minus dbt). Seconds,
+    statements (the caller adds the dbt phases' seconds of that build for the ratio)."""
+    target = Path(project.env["DBT_TARGET_PATH"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    statements = []
+    for node in manifest["nodes"].values():
+        kind = node["resource_type"]
+        if node["package_name"] != "puntafina" or kind not in ("model", "test"):
+            continue
+        base = target / "compiled" / "puntafina" / node["original_file_path"]
+        path = base if kind == "model" or node["original_file_path"].endswith(".sql") else base / node["path"]
+        if not path.exists():
+            continue  # not compiled by the last run (e.g. a unit-test-only node)
+        sql = path.read_text().strip().rstrip(";")
+        if kind == "test":
+            statements.append((None, f"select count(*) from ({sql}) as fallos"))
+        elif node["config"].get("materialized") == "view":
+            statements.append(("drop view if exists pf_directo_v", f"create temp view pf_directo_v as {sql}"))
+        else:
+            statements.append(("drop table if exists pf_directo_t", f"create temp table pf_directo_t as {sql}"))
+    if project.target == "duckdb":
+        import duckdb
+
+        con = duckdb.connect(project.env["PUNTAFINA_DUCKDB_PATH"])
+    else:
+        import psycopg2
+
+        from conftest import PG
+        con = psycopg2.connect(dbname=project.env["DW_DATABASE"], **PG)
+        con.autocommit = True
+    t0 = time.monotonic()
+    try:
+        cur = con.cursor()
+        for drop, sql in statements:
+            if drop:
+                cur.execute(drop)
+            cur.execute(sql)
+            if cur.description:
+                cur.fetchall()
+    finally:
+        con.close()
+    return {"seconds": time.monotonic() - t0, "statements": len(statements)}
 
 
 def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:4], batch: dict | None = None) -> dict:
@@ -73,6 +124,9 @@ def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:4], batch: di
             out = {"full": _timed(project, "run")}
             if "rebuild" in runs:   # warm: dbt's partial-parse state now exists
                 out["rebuild"] = _timed(project, "run", "--full-refresh")
+            if "direct" in runs:  # the compiled SQL of that whole build (warm when rebuilt), without dbt
+                whole = out.get("rebuild", out["full"])
+                out["direct"] = _direct_sql(project) | {"dbt_s": whole["dbt_s"], "of": list(out)[-1]}
             if "no_change" in runs:
                 out["no_change"] = _timed(project, "run")
             if "evolve" in runs:
@@ -91,7 +145,8 @@ def main() -> int:
     ap.add_argument("--target", nargs="+", default=["duckdb"], choices=["duckdb", "postgres"])
     ap.add_argument("--runs", nargs="+", default=list(RUNS[:4]), choices=RUNS,
                     help="runs after the full one (default full rebuild no_change evolve; rebuild = `run "
-                         "--full-refresh`, warm; ingest = `ingest --full-refresh` last, extract alone)")
+                         "--full-refresh`, warm; direct = the compiled SQL of the full run or rebuild executed "
+                         "without dbt; ingest = `ingest --full-refresh` last, extract alone)")
     ap.add_argument("--max-memory-mb", type=int, help="batch.max_memory_mb of the project (default: the config's)")
     args = ap.parse_args()
     batch = {"max_memory_mb": args.max_memory_mb} if args.max_memory_mb else None
@@ -103,6 +158,8 @@ def main() -> int:
         for target in args.target:
             res = results[(scale, target)] = bench(scale, target, tuple(args.runs), batch)
             for run, r in res.items():
+                if run == "direct":
+                    continue
                 slow = ", ".join(f"{name} {secs:.1f}s" for secs, name in r["slow"])
                 print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f} "
                       f"{r['publish_s']:>9.2f}  {slow}", flush=True)
@@ -116,6 +173,11 @@ def main() -> int:
                          f"{res['rebuild']['wall'] / 12.5:.2f}x target 1's 12.5 s")
         if parts:
             print(f"  scale {scale:g} {target}: " + ", ".join(parts))
+        if "direct" in res:
+            d = res["direct"]
+            print(f"  scale {scale:g} {target} dbt vs direct SQL: the {d['of']} run's dbt phases {d['dbt_s']:.1f} s wall, "
+                  f"its {d['statements']} compiled models and tests run directly {d['seconds']:.1f} s "
+                  f"(dbt / direct {d['dbt_s'] / max(d['seconds'], 0.001):.2f})")
     for scale in args.scale:
         if (scale, "duckdb") in results and (scale, "postgres") in results:
             d, p = results[(scale, "duckdb")]["full"], results[(scale, "postgres")]["full"]

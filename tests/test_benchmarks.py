@@ -7,6 +7,7 @@ and ratios it exists for; the figures themselves are in benchmarks/README.md.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -21,13 +22,17 @@ def _bench(*args: str, timeout: int = 900) -> str:
 
 
 def test_run_cost_smoke():
-    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--runs", "full", "rebuild", "no_change")
+    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--runs", "full", "rebuild", "direct", "no_change")
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("0.05 ")]
     assert [r[2] for r in rows] == ["full", "rebuild", "no_change"], out
     assert all(float(r[3]) > 0 and float(r[4]) > 0 and float(r[5]) > 0 for r in rows), out  # wall, CPU, RSS
     # the full run and the rebuild publish dw, the no-change one has nothing to
     assert float(rows[0][6]) > 0 and float(rows[1][6]) > 0 and float(rows[2][6]) == 0, out
     assert "scale 0.05 duckdb: no-change/full" in out and "rebuild (warm full run)" in out, out
+    # the rebuild's compiled SQL, run without dbt: every model and data test of the project
+    direct = re.search(r"dbt vs direct SQL: the rebuild run's dbt phases ([\d.]+) s wall, its (\d+) compiled "
+                       r"models and tests run directly ([\d.]+) s", out)
+    assert direct and int(direct[2]) > 300 and float(direct[1]) > 0 and float(direct[3]) > 0, out
 
 
 def test_el_throughput_smoke():
