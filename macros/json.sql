@@ -13,7 +13,9 @@
 -#}
 {% macro json_extract_text(json_column, key) %}
     {%- do json_validar_clave('json_extract_text', key) -%}
-    {{ return(adapter.dispatch('json_extract_text')(json_column, key)) }}
+    {#- json_leer's and json_campo's implementations for one key: one guard per adapter for both -#}
+    {%- set leido = adapter.dispatch('json_leer')(json_column, [key]) -%}
+    {{ return(adapter.dispatch('json_campo')('(' ~ leido ~ ')', [key], key)) }}
 {% endmacro %}
 
 
@@ -35,30 +37,6 @@
         {%- do parts.append('[' ~ part ~ ']' if part.isdigit() else '."' ~ part ~ '"') -%}
     {%- endfor -%}
     ${{ parts | join('') }}
-{%- endmacro %}
-
-
-{#- DuckDB: json_valid guards against malformed text (json_extract_string would fail). -#}
-{% macro duckdb__json_extract_text(json_column, key) -%}
-    case
-        when json_valid(cast({{ json_column }} as varchar))
-            then json_extract_string(cast({{ json_column }} as varchar), '{{ json_path(key) }}')
-    end
-{%- endmacro %}
-
-
-{#- PostgreSQL: only text that looks like an object is cast to jsonb. -#}
-{% macro postgres__json_extract_text(json_column, key) -%}
-    case
-        when cast({{ json_column }} as text) ~ '^[[:space:]]*\{'
-            then cast(cast({{ json_column }} as text) as jsonb) #>> '{ {{- key | replace('.', ',') -}} }'
-    end
-{%- endmacro %}
-
-
-{#- Other adapters: the SQL:2016 json_value function. -#}
-{% macro default__json_extract_text(json_column, key) -%}
-    json_value({{ json_column }}, '{{ json_path(key) }}')
 {%- endmacro %}
 
 
@@ -96,6 +74,7 @@
 {% endmacro %}
 
 
+{#- DuckDB: json_valid guards against malformed text (json_extract_string would fail). -#}
 {% macro duckdb__json_leer(json_column, keys) -%}
     case
         when json_valid(cast({{ json_column }} as varchar))
@@ -112,6 +91,7 @@
 {%- endmacro %}
 
 
+{#- PostgreSQL: only text that looks like an object is cast to jsonb. -#}
 {% macro postgres__json_leer(json_column, keys) -%}
     case
         when cast({{ json_column }} as text) ~ '^[[:space:]]*\{'
@@ -125,7 +105,7 @@
 {%- endmacro %}
 
 
-{#- Other adapters: the text itself, read by json_value per key. -#}
+{#- Other adapters: the text itself, read by the SQL:2016 json_value per key. -#}
 {% macro default__json_leer(json_column, keys) -%}
     {{ json_column }}
 {%- endmacro %}
