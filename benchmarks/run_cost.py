@@ -125,8 +125,8 @@ def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:4], batch: di
             if "rebuild" in runs:   # warm: dbt's partial-parse state now exists
                 out["rebuild"] = _timed(project, "run", "--full-refresh")
             if "direct" in runs:  # the compiled SQL of that whole build (warm when rebuilt), without dbt
-                whole = out.get("rebuild", out["full"])
-                out["direct"] = _direct_sql(project) | {"dbt_s": whole["dbt_s"], "of": list(out)[-1]}
+                of = "rebuild" if "rebuild" in out else "full"
+                out["direct"] = _direct_sql(project) | {"dbt_s": out[of]["dbt_s"], "of": of}
             if "no_change" in runs:
                 out["no_change"] = _timed(project, "run")
             if "evolve" in runs:
