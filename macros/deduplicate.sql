@@ -23,9 +23,9 @@
 
 {#-
     DuckDB: `qualify row_number()`, not `distinct on`. DuckDB runs `distinct on ... order by`
-    as a sort of the whole rows and a first() of every column; the window ranks only the keys
-    and the order columns: 3.6 s -> 0.9 s for stg_orocommerce__order_line_items at scale 100
-    (benchmarks/README.md, "Deduplication on DuckDB"). Same rows, same columns out.
+    as a hash group by with an arg_min of every column under a sort key; the window ranks only
+    the keys and the order columns: 3.6 s -> 0.9 s for stg_orocommerce__order_line_items at
+    scale 100 (benchmarks/README.md, "Staging that is computed once"). Same rows, same columns out.
 -#}
 {% macro duckdb__deduplicate(relation, partition_by, order_by) -%}
     select *
