@@ -123,7 +123,7 @@ class Plan:
     @property
     def write_disposition(self) -> str:
         # the first slice of a replace cycle truncates the table; every other slice merges
-        if self.deletes:
+        if self.deletes or self.state.get("ranges"):
             return "merge"
         if self.state.get("chunk", 0) == 0 and (not self.incremental or self.state.get("full")):
             return "replace"
@@ -142,6 +142,50 @@ def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
             keep[k] = prev[k]
     return {"cycle": (prev or {}).get("cycle", 0) + 1, "chunk": 0, "rows": 0, "done": False,
             "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
+
+
+def _moved_ranges(prev: dict | None, blocks: tuple[int, dict, str] | None) -> list | None:
+    """The ranges of the block column to reload, ``[low, high, source rows]`` in key order: the
+    blocks whose row count or hash sum differs from the last complete load's (``state["blocks"]``,
+    same width), adjacent blocks joined. None when the table is to be reloaded whole: no blocks
+    recorded (a table loaded before blocks existed), another width, a moved block of null or
+    negative keys, or more than half the table's rows moved (one pass over it is cheaper)."""
+    last = (prev or {}).get("blocks")
+    if not blocks or not prev or not prev.get("done") or not last or last.get("width") != blocks[0]:
+        return None
+    width, new, _ = blocks
+    old = last.get("sums") or {}
+    moved = [b for b in set(old) | set(new) if old.get(b) != new.get(b)]
+    if not moved or not all(b.isdigit() for b in moved):
+        return None
+
+    def rows(sig: str | None) -> int:
+        return int(sig.split(":")[0]) if sig else 0
+
+    total = sum(rows(v) for v in new.values())
+    if sum(rows(new.get(b)) + rows(old.get(b)) for b in moved) > max(total, 1) / 2:
+        return None
+    ranges: list[list[int]] = []
+    for b in sorted(int(b) for b in moved):
+        lo, n = b * width, rows(new.get(str(b)))
+        if ranges and ranges[-1][1] == lo:
+            ranges[-1][1] += width
+            ranges[-1][2] += n
+        else:
+            ranges.append([lo, lo + width, n])
+    return ranges
+
+
+def _range_group(state: dict, limit: int) -> list:
+    """The ranges one package of a partial reload takes: from the first, while their source rows
+    stay within ``limit`` (always at least one)."""
+    group, n = [], 0
+    for r in state.get("ranges") or []:
+        if group and n + r[2] > limit:
+            break
+        group.append(r)
+        n += r[2]
+    return group
 
 
 class ReadAhead:
@@ -245,16 +289,23 @@ class Job:
     def _resource(self, plan: Plan):
         import dlt
 
+        # a partial reload's package: the next ranges, the same ones for its rows and its merge's delete
+        group = _range_group(plan.state, self._slice_rows(plan.name)) if plan.state.get("ranges") else None
         if self.system == "csv":
             gen = self._csv_slices(plan)
         elif plan.deletes:
             gen = self._delete_slices(plan)
+        elif group:
+            gen = self._range_slices(plan, group)
         else:
             gen = self._sql_slices(plan)
         disposition = plan.write_disposition
         if disposition == "merge" and self.system != "csv":
             # keyset slices of a table with a primary key hold each key once: no dedup pass in the merge
             disposition = {"disposition": "merge", "strategy": "delete-insert", "deduplicated": True}
+            scope = self._merge_scope(plan, group)
+            if scope:
+                disposition["destination_scope"] = scope
         return dlt.resource(gen, name=plan.name, primary_key=plan.primary_key,
                             write_disposition=disposition, parallelized=True,
                             columns=self._column_hints(plan.name))
@@ -270,6 +321,59 @@ class Job:
         if self.tables[name].incremental:  # the deletion mark (null on every loaded row)
             hints[DELETED_AT] = {"data_type": "timestamp", "timezone": False, "precision": 6, "nullable": True}
         return hints
+
+    def _merge_scope(self, plan: Plan, group: list | None) -> str | None:
+        """The raw rows a merge slice of a table fingerprinted by blocks replaces (dlt's
+        ``destination_scope``: the merge deletes them, then inserts the slice, in one transaction):
+        the ranges of the blocks it reloads, or in a reload cycle every row after the slice's start
+        (the rows of the slice if a replay loaded them already). dlt keeps a table's scope in its
+        schema, so every merge of such a table states its own. None for the other tables: their
+        merge deletes the slice's keys."""
+        table = self.tables.get(plan.name)
+        if plan.deletes or table is None or sql_tables.block_column(table) is None:
+            return None
+        if group:
+            return sql_tables.range_condition(sql_tables.block_column(table), [r[:2] for r in group])
+        after = plan.state.get("after")
+        return sql_tables.keyset_scope(table, after) if after is not None else "1 = 1"
+
+    def _range_slices(self, plan: Plan, group: list):
+        """One package of a partial reload (a table fingerprinted by blocks whose content moved in
+        a few blocks only, ``_moved_ranges``): every source row of the next ranges (at most one
+        slice's rows by the source's block counts, at least one range) replaces raw's rows of those
+        ranges (``_merge_scope``), rows the source deleted included; the ranges left travel in the
+        state committed with the rows, so a killed reload resumes with the ranges not loaded."""
+        import dlt
+
+        table = self.tables[plan.name]
+        check_json = self.reader.dialect == "sqlite"
+
+        def slices():
+            st = dlt.current.resource_state()
+            s = dict(plan.state)
+            data = self.reader.read(table, None, 0, ranges=[r[:2] for r in group])
+            self._measure(table.name, data)
+            horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                       + dt.timedelta(seconds=FUTURE_TOLERANCE))
+            checked = sql_tables.screen(data, table, horizon, check_json)
+            # an empty slice still runs the merge: the ranges' raw rows are deleted
+            yield checked.rows if checked.rows.num_rows else self._empty(checked.rows)
+            if checked.quarantine:
+                yield self._quarantine(checked.quarantine)
+                counts = self.quarantined.setdefault(table.name, {})
+                for reason, n in checked.counts.items():
+                    counts[reason] = counts.get(reason, 0) + n
+            s["version"] = s.get("version", 0) + 1  # committed with the rows (see table_versions)
+            s["ranges"] = s["ranges"][len(group):]
+            s["chunk"] += 1
+            s["rows"] += checked.rows.num_rows
+            s["last_rows"] = checked.rows.num_rows
+            s["done"] = not s["ranges"]
+            if s["done"]:
+                s.pop("ranges")
+            st["slices"] = s
+
+        return slices
 
     def _sql_slices(self, plan: Plan):
         import dlt
@@ -660,20 +764,30 @@ class Job:
                 if prev and not prev.get("done") and not resume:
                     self.log.warning(f"  {self.system}.{name}: an interrupted load is discarded "
                                      f"(recovery.resume_on_failure is false); starting over")
-                fingerprint = None
+                fingerprint, blocks, ranges = None, None, None
                 if not incremental:  # taken on a full load too: the next run compares with it
-                    fingerprint = self._fingerprint(name)
+                    blocks = self._blocks(name, None if full else prev)
+                    fingerprint = blocks[2] if blocks else self._fingerprint(name)
                     if (not full and fingerprint is not None and prev and prev.get("done")
                             and prev.get("fingerprint") == fingerprint):
                         result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0), unchanged=True)
                         continue  # the source did not move since the cycle that loaded it: nothing to reload
+                    if not full and resume:
+                        ranges = _moved_ranges(prev, blocks)
                 state = _new_cycle(prev, incremental, full or (prev is not None and not resume and not prev.get("done")))
                 if fingerprint is not None:
                     state["fingerprint"] = fingerprint
+                if blocks:
+                    state["blocks"] = {"width": blocks[0], "sums": blocks[1]}
+                if ranges:  # only the blocks that moved are reloaded (_range_slices)
+                    state["ranges"] = ranges
+                    self.log.debug(f"  {self.system}.{name}: {len(ranges)} range(s) of "
+                                   f"{sql_tables.block_column(spec)} moved; reloading those rows only")
                 result.tables[name] = TableProgress(name)
             plans[name] = Plan(name, incremental, pk, state)
             if self.count_rows and self.reader is not None:
-                result.tables[name].expected = self.reader.count(self.tables[name], state.get("after"))
+                result.tables[name].expected = (sum(r[2] for r in state["ranges"]) if state.get("ranges")
+                                                 else self.reader.count(self.tables[name], state.get("after")))
 
         while plans:
             self._run_round(list(plans.values()), result)
@@ -746,6 +860,20 @@ class Job:
             return self.reader.fingerprint(self.tables[name])
         except SourceError as exc:
             self.log.debug(f"  {self.system}.{name}: no fingerprint ({exc}); reloading it")
+            return None
+
+    def _blocks(self, name: str, prev: dict | None) -> tuple[int, dict, str] | None:
+        """The block fingerprint of a table without an update cursor whose keys are integers
+        (SliceReader.blocks), in the block width of its last complete load when it has one; None
+        for other tables, or when it cannot be taken (the whole fingerprint is used instead)."""
+        table = self.tables.get(name)
+        if self.reader is None or table is None or sql_tables.block_column(table) is None:
+            return None
+        last = (prev or {}).get("blocks") if (prev or {}).get("done") else None
+        try:
+            return self.reader.blocks(table, (last or {}).get("width"))
+        except SourceError as exc:
+            self.log.debug(f"  {self.system}.{name}: no block fingerprint ({exc}); fingerprinting it whole")
             return None
 
     def _check_tables(self, result: JobResult) -> set[str]:
@@ -930,7 +1058,8 @@ class Job:
             "tables": {name: {"job_name": f"{self.system}.{name}", "chunk_id": int(s.get("chunk", 0)),
                               "timestamp": s.get("started", stamp), "total_processed": int(s.get("rows", 0)),
                               "total_failed": failed(name, s), "status": "done" if s.get("done") else "resumable"}
-                       | {k: v for k, v in s.items() if k != "files"} | (
+                       | {k: v for k, v in s.items() if k not in ("files", "blocks", "ranges")}
+                       | ({"ranges_left": len(s["ranges"])} if s.get("ranges") else {}) | (
                 {"files": {f: {"line": d["line"], "offset": d["offset"]} | (
                     {"unterminated_last_line": True} if d.get("open") else {}) for f, d in s["files"].items()}}
                 if "files" in s else {}) for name, s in sorted(states.items())},

@@ -59,14 +59,59 @@ def keyset_columns(table: Table) -> list[str]:
     return ([table.cursor] if table.cursor else []) + list(table.primary_key)
 
 
-def slice_query(table: Table, after: list | None, limit: int, dialect: str, missing=()) -> str:
+def slice_query(table: Table, after: list | None, limit: int, dialect: str, missing=(),
+                ranges: list | None = None) -> str:
     """The next slice. Columns in ``missing`` (dropped from the source table) are selected as a
-    typed null, so the raw column keeps its type and staging reads a null, never a literal."""
+    typed null, so the raw column keeps its type and staging reads a null, never a literal.
+    ``ranges``: the slice is every row of these ranges of the block column (``block_column``,
+    ``[low, high)`` pairs: the blocks whose content moved), in key order, without a limit."""
     keys = keyset_columns(table)
     cols = ", ".join(_select_item(c, dialect, c.name in missing) for c in table.columns)
-    sql = f"select {cols} from {_quote(table.name, dialect)}" + _after(table, after, dialect)
-    sql += " order by " + ", ".join(_quote(k, dialect) for k in keys) + f" limit {int(limit)}"
-    return sql
+    sql = f"select {cols} from {_quote(table.name, dialect)}"
+    if ranges:
+        sql += " where " + range_condition(block_column(table), ranges, dialect)
+    else:
+        sql += _after(table, after, dialect)
+    sql += " order by " + ", ".join(_quote(k, dialect) for k in keys)
+    return sql if ranges else sql + f" limit {int(limit)}"
+
+
+# A table without an update cursor is fingerprinted in blocks of its leading key (at most about
+# this many at its last full load), so that a change reloads only the blocks that moved
+BLOCKS = 256
+
+
+def block_column(table: Table) -> str | None:
+    """The column whose blocks a table without an update cursor is fingerprinted by and reloaded
+    in: its leading primary-key column, when every primary-key column is an integer (a range of
+    integers is a block; a row comparison of integers is a keyset literal on every database).
+    None for other tables (fingerprinted whole, reloaded whole)."""
+    if table.incremental or not table.primary_key:
+        return None
+    types = {c.name: c.type for c in table.columns}
+    if all(type_family(types.get(k, "")) == "integer" for k in table.primary_key):
+        return table.primary_key[0]
+    return None
+
+
+def range_condition(column: str, ranges: list, dialect: str = "postgres") -> str:
+    """Rows whose ``column`` lies in one of ``ranges`` (``[low, high)`` integer pairs); the same
+    text on the source (a read) and on the warehouse (the merge's delete)."""
+    q = _quote(column, dialect)
+    return "(" + " or ".join(f"({q} >= {int(lo)} and {q} < {int(hi)})" for lo, hi in ranges) + ")"
+
+
+def keyset_scope(table: Table, after: list) -> str:
+    """The raw rows after keyset position ``after`` (integer keys): what a merge slice of a reload
+    cycle replaces, the rows of a replayed slice included (the merge's delete, as a condition)."""
+    return _keys_compare(list(table.primary_key), ">", [int(v) for v in after], "postgres")
+
+
+def _block_label(key: str, width: int, dialect: str) -> str:
+    """The block of a row as text: the leading key divided by ``width`` (keys are never negative
+    in Oro; a negative or null key is a block of its own, which reloads the table whole)."""
+    return (f"case when {key} is null then 'null' when {key} < 0 then 'neg' "
+            f"else cast(cast({key} / {int(width)} as bigint) as text) end")
 
 
 def _keys_compare(keys: list[str], op: str, values: list, dialect: str) -> str:
@@ -214,7 +259,7 @@ class SliceReader:
             self.drift[table.name] = missing
         return check
 
-    def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
+    def read(self, table: Table, after: list | None, limit: int, ranges: list | None = None) -> pa.Table:
         raise NotImplementedError
 
     def fingerprint(self, table: Table) -> str:
@@ -224,6 +269,37 @@ class SliceReader:
         (to the odds of a hash collision). Tables without an update cursor are reloaded only
         when it moved (pipeline.Job)."""
         raise NotImplementedError
+
+    def blocks(self, table: Table, width: int | None = None) -> tuple[int, dict[str, str], str]:
+        """The table's fingerprint by blocks of its ``block_column``: the block width (``width``, or
+        one giving at most about ``BLOCKS`` blocks up to the largest key), each block's row count
+        and hash sum (the per-row hash of ``fingerprint``), and the whole table's fingerprint,
+        equal to ``fingerprint``'s (the blocks add up to it), in one group-by the source computes."""
+        key = _quote(block_column(table), self.dialect)
+        if width is None:
+            top = self._scalar(f"select max({key}) from {_quote(table.name, self.dialect)}", table)
+            width = max(1, -(-(int(top or 0) + 1) // BLOCKS))
+        groups = self._block_sums(table, _block_label(key, width, self.dialect))
+        n = sum(c for c, _ in groups.values())
+        total = sum(t for _, t in groups.values())
+        whole = f"sqlite:{n}:{total % (1 << 64)}" if self.dialect == "sqlite" else f"postgres:{n}:{total}"
+        return width, {b: f"{c}:{t}" for b, (c, t) in groups.items()}, whole
+
+    def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
+        raise NotImplementedError
+
+    def _scalar(self, sql: str, table: Table):
+        con = self._read_connection()
+        try:
+            cur = con.cursor()
+            cur.execute(sql)
+            return cur.fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg2: one message naming the table
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"fingerprinting {table.name} in {self.where()} failed: {first}",
+                              transient="no such" not in first and "does not exist" not in first) from None
+        finally:
+            con.close()
 
     def check(self) -> None:
         """Raise SourceError when the source cannot be reached."""
@@ -323,8 +399,8 @@ class SqliteReader(SliceReader):
         con.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
         return con
 
-    def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
-        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
+    def read(self, table: Table, after: list | None, limit: int, ranges: list | None = None) -> pa.Table:
+        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing, ranges)
         con = self._read_connection()
         try:
             cur = con.execute(sql)
@@ -363,6 +439,22 @@ class SqliteReader(SliceReader):
                               transient="no such" not in str(exc)) from None
         finally:
             con.close()
+
+
+    def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
+        missing = self.check_columns(table).missing
+        cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
+        con = self._read_connection()
+        con.create_aggregate("pf_row_hash_sum", -1, _RowHashSum)
+        try:
+            rows = con.execute(f"select {label}, pf_row_hash_sum({cols}) from {_quote(table.name, self.dialect)} "
+                               f"group by 1").fetchall()
+        except sqlite3.Error as exc:
+            raise SourceError(f"fingerprinting {table.name} in {self.path} failed: {exc}",
+                              transient="no such" not in str(exc)) from None
+        finally:
+            con.close()
+        return {str(b): tuple(int(x) for x in sig.split(":")) for b, sig in rows}
 
 
 class _RowHashSum:
@@ -441,10 +533,10 @@ class PostgresReader(SliceReader):
             self._columns = cols
         return self._columns.get(table_name.lower())
 
-    def read(self, table: Table, after: list | None, limit: int) -> pa.Table:
+    def read(self, table: Table, after: list | None, limit: int, ranges: list | None = None) -> pa.Table:
         import connectorx as cx
 
-        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing)
+        sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing, ranges)
         try:
             data = cx.read_sql(self.cx_url, sql, return_type="arrow")
         except BaseException as exc:  # connectorx raises RuntimeError or a pyo3 panic
@@ -464,8 +556,7 @@ class PostgresReader(SliceReader):
 
         missing = self.check_columns(table).missing
         cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
-        sql = (f"select count(*), coalesce(sum(('x' || substr(md5(row({cols})::text), 1, 15))::bit(60)::bigint), 0) "
-               f"from {_quote(table.name, self.dialect)}")
+        sql = f"select count(*), {_PG_HASH_SUM.format(cols=cols)} from {_quote(table.name, self.dialect)}"
         con = self._connect()
         try:
             with con.cursor() as cur:
@@ -477,6 +568,28 @@ class PostgresReader(SliceReader):
             raise SourceError(f"fingerprinting {table.name} in {self.where()} failed: {first}") from None
         finally:
             con.close()
+
+    def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
+        import psycopg2
+
+        missing = self.check_columns(table).missing
+        cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
+        sql = (f"select {label}, count(*), {_PG_HASH_SUM.format(cols=cols)} from {_quote(table.name, self.dialect)} "
+               f"group by 1")
+        con = self._connect()
+        try:
+            with con.cursor() as cur:
+                cur.execute(sql)
+                return {str(b): (int(n), int(total)) for b, n, total in cur.fetchall()}
+        except psycopg2.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SourceError(f"fingerprinting {table.name} in {self.where()} failed: {first}") from None
+        finally:
+            con.close()
+
+
+# the sum of a 60-bit hash of every row (md5 of the row's text), as PostgreSQL computes it
+_PG_HASH_SUM = "coalesce(sum(('x' || substr(md5(row({cols})::text), 1, 15))::bit(60)::bigint), 0)"
 
 
 def make_reader(url: str, timeout: float, root: Path) -> SliceReader:
