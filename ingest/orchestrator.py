@@ -224,9 +224,13 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
     return ok
 
 
-def transform_steps(select: str | None, changes: list[str] | None = None) -> list[tuple[str, list[str]]]:
+def transform_steps(select: str | None, changes: list[str] | None = None,
+                    rebuild_staging: bool = False) -> list[tuple[str, list[str]]]:
     """The dbt phases of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
-    each phase builds only its part of them; None builds everything."""
+    each phase builds only its part of them; None builds everything. ``rebuild_staging``: the
+    staging phase runs with --full-refresh, so the incremental staging tables are rebuilt from
+    raw (a build of everything because the project changed, or its last build is unknown: what
+    they hold was written by other code or variables)."""
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
     if changes == []:
@@ -250,7 +254,8 @@ def transform_steps(select: str | None, changes: list[str] | None = None) -> lis
 
     final = ["--select", *changes] if changes is not None else []
     return [
-        ("Validate and populate (staging)", ["build", "--select", *part(staged), *buildable]),
+        ("Validate and populate (staging)", ["build", "--select", *part(staged), *buildable]
+         + (["--full-refresh"] if rebuild_staging else [])),
         ("Dimensions", ["build", "--select", *part(["+path:models/dimensions"]), "--exclude", *staged, *buildable]),
         ("Facts", ["build", "--select", *part(["+path:models/facts"]), "--exclude", "+path:models/dimensions",
                    *staged, *buildable]),

@@ -642,8 +642,29 @@ def test_incremental_run_equals_full_refresh(built):
     assert project.warehouse_query(
         f"select count(*) from dw.dim_producto where es_actual and sku = '{b['to']}'")[0][0] == 1
 
+    # the incremental staging tables hold what a full build of them writes from the same raw rows
+    # (the deleted orders, lines and payments gone, the changed rows replaced)
+    staged = {t: _rows(project, "staging", t) for t in INCREMENTAL_STAGING}
+    proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "run", "--full-refresh", "--select",
+                           *INCREMENTAL_STAGING, "--target", project.target], cwd=ROOT, env=project.env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert {t: _rows(project, "staging", t) for t in INCREMENTAL_STAGING} == staged, \
+        "an incremental staging table differs from its full build"
+
     project.run("run", "--full-refresh", "--select", FACTS)
     assert _diff(incremental, _dw_snapshot(project)) == {}, "incremental run and full refresh differ"
+
+
+# the staging tables built incrementally (dbt_project.yml)
+INCREMENTAL_STAGING = ("stg_orocommerce__order_line_items", "stg_orocommerce__orders", "stg_orocommerce__order_addresses",
+                       "stg_orocommerce__payment_transactions", "stg_orocommerce__tax_values")
+
+
+def _rows(project, schema: str, table: str) -> Counter:
+    """Every row of a table, as a multiset of text tuples."""
+    return Counter(tuple("" if v is None else str(v) for v in row)
+                   for row in project.warehouse_query(f"select * from {schema}.{table}"))
 
 
 def _deleted_fact_keys(deleted: dict) -> dict[str, tuple[str, list[str]]]:

@@ -5,6 +5,8 @@ with
 oro_order_address as (
 
     select * from {{ source('orocommerce', 'oro_order_address') }}
+    -- an incremental build reads only the load packages it does not hold yet
+    where {{ cargas_nuevas(is_incremental()) }}
 
 ),
 

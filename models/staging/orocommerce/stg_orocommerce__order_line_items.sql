@@ -5,8 +5,9 @@ with
 oro_order_line_item as (
 
     select * from {{ source('orocommerce', 'oro_order_line_item') }}
-    -- rows deleted in the source (marked by the ingestion's deletion check) are left out
-    where _deleted_at is null
+    -- rows deleted in the source (marked by the ingestion's deletion check) are left out;
+    -- an incremental build reads only the load packages it does not hold yet
+    where _deleted_at is null and {{ cargas_nuevas(is_incremental()) }}
 
 ),
 

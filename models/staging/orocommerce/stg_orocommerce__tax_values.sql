@@ -19,6 +19,8 @@ with
 oro_tax_value as (
 
     select * from {{ source('orocommerce', 'oro_tax_value') }}
+    -- an incremental build reads only the load packages it does not hold yet
+    where {{ cargas_nuevas(is_incremental()) }}
 
 ),
 
