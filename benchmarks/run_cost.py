@@ -16,6 +16,8 @@ hook, seconds), and the slowest dbt nodes (models and tests, of every phase);
 then the ratios the targets are stated in: no-change / full and evolve / full (CPU),
 dbt against direct SQL (`direct`: the compiled SQL of every model and test of the last run,
 executed straight on the warehouse in one connection, against the dbt phases' wall time),
+ingest against COPY (`copy`: the extract of `ingest --full-refresh` against a binary COPY of the
+same Oro tables, psql -> psql, in the same run; PostgreSQL sources),
 PostgreSQL / DuckDB (wall and CPU) at the same scale, and scale-to-scale growth. (On
 PostgreSQL the CPU of the server processes is not in the figure: compare PostgreSQL runs
 by wall time.)
@@ -56,11 +58,65 @@ def _timed(project, *args: str) -> dict:
     nodes = [(float(m["secs"]), m["name"]) for m in _NODE_LINE.finditer(proc.stdout)]
     slow = sorted(nodes, reverse=True)[:SLOWEST]
     dbt_s = sum(float(p.get("duration_s") or 0) for p in metrics.get("phases", []) if not p["phase"].startswith("Extract"))
+    extract_s = sum(float(p.get("duration_s") or 0) for p in metrics.get("phases", []) if p["phase"].startswith("Extract"))
+    oro_rows = sum(int(n) for t, n in (metrics.get("tables") or {}).items() if not t.startswith("raw_csv."))
     return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow,
-            "publish_s": float(metrics.get("publish_s") or 0.0), "dbt_s": dbt_s}
+            "publish_s": float(metrics.get("publish_s") or 0.0), "dbt_s": dbt_s, "extract_s": extract_s,
+            "oro_rows": oro_rows}
 
 
-RUNS = ("full", "rebuild", "no_change", "evolve", "ingest", "direct")
+RUNS = ("full", "rebuild", "no_change", "evolve", "ingest", "direct", "copy")
+
+
+def _copy_pipe(project) -> dict:
+    """The physical limit of the extract, in the same run: every Oro source table copied by
+    `COPY ... (format binary)` from its source database to a scratch schema of the warehouse
+    database (psql piped to psql, one table after the other), against which the extract of the
+    same tables (`ingest --full-refresh`, run just before) is compared. PostgreSQL sources only
+    (the DuckDB projects read SQLite files: no COPY pipe). The scratch tables are created with the
+    source's column types before the clock starts, and dropped after."""
+    import psycopg2
+
+    from conftest import PG
+    from ingest import catalog
+
+    env = dict(os.environ, PGPASSWORD=PG["password"])
+    psql = (f"psql -h {PG['host']} -p {PG['port']} -U {PG['user']} -qAtX -v ON_ERROR_STOP=1")
+    dw = project.env["DW_DATABASE"]
+    dst = psycopg2.connect(dbname=dw, **PG)
+    dst.autocommit = True
+    cur = dst.cursor()
+    cur.execute("drop schema if exists pf_copia cascade; create schema pf_copia")
+    rows, seconds, tables = 0, 0.0, 0
+    try:
+        for system in ("orocommerce", "orocrm"):
+            db = project.urls[system].rsplit("/", 1)[1]
+            src = psycopg2.connect(dbname=db, **PG)
+            try:
+                scur = src.cursor()
+                for t in catalog.tables(system):
+                    scur.execute("select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                                 "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped "
+                                 "order by a.attnum", (f'"{t.name}"',))
+                    cols = scur.fetchall()
+                    if not cols:
+                        continue
+                    scur.execute(f'select count(*) from "{t.name}"')
+                    rows += scur.fetchone()[0]
+                    dest = f'pf_copia."{system}__{t.name}"'
+                    cur.execute(f"create table {dest} ({', '.join(f'{chr(34)}{c}{chr(34)} {ty}' for c, ty in cols)})")
+                    pipe = (f"{psql} -d {db} -c 'copy \"{t.name}\" to stdout (format binary)' | "
+                            f"{psql} -d {dw} -c 'copy {dest} from stdin (format binary)'")
+                    t0 = time.monotonic()
+                    subprocess.run(["bash", "-c", pipe], check=True, env=env)
+                    seconds += time.monotonic() - t0
+                    tables += 1
+            finally:
+                src.close()
+    finally:
+        cur.execute("drop schema if exists pf_copia cascade")
+        dst.close()
+    return {"seconds": seconds, "rows": rows, "tables": tables}
 
 
 def _direct_sql(project) -> dict:
@@ -132,8 +188,11 @@ def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:4], batch: di
             if "evolve" in runs:
                 project.evolve(step=1, seed=42)
                 out["evolve"] = _timed(project, "run")
-            if "ingest" in runs:  # extract alone, every table from scratch (the heaviest ingest)
+            if "ingest" in runs or "copy" in runs:  # extract alone, every table from scratch (the heaviest ingest)
                 out["ingest"] = _timed(project, "ingest", "--full-refresh")
+            if "copy" in runs and target == "postgres":  # the same tables through the COPY pipe
+                out["copy"] = _copy_pipe(project) | {"extract_s": out["ingest"]["extract_s"],
+                                                     "oro_rows": out["ingest"]["oro_rows"]}
         finally:
             project.close()
     return out
@@ -146,7 +205,8 @@ def main() -> int:
     ap.add_argument("--runs", nargs="+", default=list(RUNS[:4]), choices=RUNS,
                     help="runs after the full one (default full rebuild no_change evolve; rebuild = `run "
                          "--full-refresh`, warm; direct = the compiled SQL of the full run or rebuild executed "
-                         "without dbt; ingest = `ingest --full-refresh` last, extract alone)")
+                         "without dbt; ingest = `ingest --full-refresh` last, extract alone; copy = that ingest beside "
+                         "a COPY binary of the same source tables, psql -> psql, PostgreSQL only)")
     ap.add_argument("--max-memory-mb", type=int, help="batch.max_memory_mb of the project (default: the config's)")
     args = ap.parse_args()
     batch = {"max_memory_mb": args.max_memory_mb} if args.max_memory_mb else None
@@ -158,7 +218,7 @@ def main() -> int:
         for target in args.target:
             res = results[(scale, target)] = bench(scale, target, tuple(args.runs), batch)
             for run, r in res.items():
-                if run == "direct":
+                if run in ("direct", "copy"):
                     continue
                 slow = ", ".join(f"{name} {secs:.1f}s" for secs, name in r["slow"])
                 print(f"{scale:>6g} {target:<9} {run:<10} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['rss_mb']:>8.0f} "
@@ -178,6 +238,15 @@ def main() -> int:
             print(f"  scale {scale:g} {target} dbt vs direct SQL: the {d['of']} run's dbt phases {d['dbt_s']:.1f} s wall, "
                   f"its {d['statements']} compiled models and tests run directly {d['seconds']:.1f} s "
                   f"(dbt / direct {d['dbt_s'] / max(d['seconds'], 0.001):.2f})")
+        if "copy" in res:
+            c = res["copy"]
+            print(f"  scale {scale:g} {target} ingest vs COPY: the extract of `ingest --full-refresh` {c['extract_s']:.1f} s "
+                  f"({c['oro_rows']:,} Oro rows, {c['oro_rows'] / max(c['extract_s'], 0.001):,.0f} rows/s), COPY binary "
+                  f"of the same {c['tables']} tables psql -> psql {c['seconds']:.1f} s ({c['rows']:,} rows, "
+                  f"{c['rows'] / max(c['seconds'], 0.001):,.0f} rows/s): ingest / COPY {c['extract_s'] / max(c['seconds'], 0.001):.2f}")
+        elif "copy" in args.runs and target == "duckdb":
+            print(f"  scale {scale:g} duckdb ingest vs COPY: not measured (the DuckDB projects read SQLite sources; "
+                  "benchmarks/el_throughput.py measures PostgreSQL -> DuckDB)")
     for scale in args.scale:
         if (scale, "duckdb") in results and (scale, "postgres") in results:
             d, p = results[(scale, "duckdb")]["full"], results[(scale, "postgres")]["full"]

@@ -40,3 +40,16 @@ def test_el_throughput_smoke():
     out = _bench("benchmarks/el_throughput.py", "--rows", "20000", "--chunk-size", "5000")
     assert "COPY binary" in out and "run_etl ingest -> duckdb" in out and "run_etl ingest -> postgres" in out, out
     assert "| NO |" not in out, out
+
+
+def test_run_cost_ingest_against_copy_smoke():
+    """run_cost's `copy`: the extract of `ingest --full-refresh` beside a binary COPY of the same
+    Oro tables in the same run (PostgreSQL sources), with rows on both sides."""
+    require_pg()
+    out = _bench("benchmarks/run_cost.py", "--scale", "0.05", "--target", "postgres", "--runs", "full", "copy")
+    m = re.search(r"ingest vs COPY: the extract of `ingest --full-refresh` ([\d.]+) s \(([\d,]+) Oro rows.*COPY binary "
+                  r"of the same (\d+) tables psql -> psql ([\d.]+) s \(([\d,]+) rows.*ingest / COPY ([\d.]+)", out)
+    assert m, out
+    assert int(m[3]) >= 40 and float(m[1]) > 0 and float(m[4]) > 0, out
+    # the extract loaded what COPY copied (every source row, quarantined ones aside: none in the demo)
+    assert int(m[2].replace(",", "")) == int(m[5].replace(",", "")) > 0, out
