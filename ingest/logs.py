@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -99,12 +100,12 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     root.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     root.addHandler(file_handler("errors", "errors", logging.ERROR))
     # console: progress and results on stdout, errors on stderr (so `2>` and cron mail see them)
-    out = logging.StreamHandler(console or sys.stdout)
+    out = _Console(console or sys.stdout)
     out.setLevel(logging.DEBUG if verbosity == "verbose" else lvl)
     out.addFilter(lambda record: record.levelno < logging.ERROR)
     if verbosity == "quiet":
         out.addFilter(lambda record: record.name == SUMMARY)
-    err = logging.StreamHandler(console or sys.stderr)
+    err = _Console(console or sys.stderr)
     err.setLevel(max(lvl, logging.ERROR))
     for h in (out, err):
         h.setFormatter(logging.Formatter("%(message)s"))
@@ -115,6 +116,17 @@ def setup_logging(log_dir: Path, level: str = "INFO", fmt: str = "text", console
     audit.addHandler(file_handler("audit", "audit", logging.INFO))
     audit.addHandler(file_handler("etl", "ETLOrchestrator", lvl))
     return root
+
+
+class _Console(logging.StreamHandler):
+    """The console: a reader that went away (`run_etl.py status | head`) ends what the console
+    shows, not the run, and prints no traceback per line; the log files still get everything."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if isinstance(sys.exc_info()[1], BrokenPipeError):
+            self.stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - the rest goes nowhere
+            return
+        super().handleError(record)
 
 
 def early_error(log_dir: Path, message: str) -> None:

@@ -537,17 +537,26 @@ class Job:
 
     def _checked_without_a_package(self, name: str, state: dict, con) -> bool:
         """The deletion check of a small table that lost nothing, done without a dlt package: when
-        the table's last check is recorded, no walk is in progress, and all its keys fit in one step
-        on both sides (at most ``chunk_size``, and at most deletes.small_table_rows, so it stays a
-        table checked every run), the keys are compared here; nothing gone means nothing to mark and
-        no state to change (the recorded schedule only matters for large tables), so the check
-        costs two key reads instead of a load package (a run with no change checks every small
-        table). Anything else (keys gone, a first check, a large table) takes the committed path."""
+        the table's last check is recorded and no walk is in progress, its keys are compared here,
+        step by step (``_walk_step``: at most ``chunk_size`` keys a side in memory), up to
+        deletes.small_table_rows keys; nothing gone means nothing to mark and no state to change
+        (the recorded schedule only matters for large tables), so the check costs the key reads
+        instead of a load package per step (a run with no change checks every small table). A key
+        gone, a first check, or a table past small_table_rows takes the committed path (which
+        walks again from the start, marking what is gone)."""
         if state.get("deletes") or state.get("deletes_checked") is None:
             return False
-        size = min(self.chunk_size, int(self.cfg["deletes"]["small_table_rows"]) + 1)
-        _in_range, gone, upto = self._walk_step(self.tables[name], None, size, con)
-        return upto is None and not gone
+        limit = int(self.cfg["deletes"]["small_table_rows"])
+        size = min(self.chunk_size, limit + 1)
+        after, seen = None, 0
+        while True:
+            in_range, gone, upto = self._walk_step(self.tables[name], after, size, con)
+            seen += len(in_range)
+            if gone or seen > limit:
+                return False
+            if upto is None:
+                return True
+            after = list(upto)
 
     def _marked_rows(self, table, keys: list[tuple], deleted_at: dt.datetime):
         """The raw rows of ``keys`` as they are (the catalog's columns, typed as a slice), with

@@ -215,3 +215,31 @@ def test_progress_bars_on_a_terminal_and_plain_lines_elsewhere(duck_project):
 
     piped = project.run("ingest", "--full-refresh")  # stdout is a pipe here
     assert "━" not in piped.stdout and "chunk" in piped.stdout and "status       SUCCESS" in piped.stdout
+
+
+def test_a_console_reader_that_goes_away_prints_no_traceback(tmp_path, capsys):
+    """`run_etl.py … | head`: once the reader has gone, the console's lines go nowhere (no
+    BrokenPipeError traceback per line on stderr) and the log file still gets every line."""
+    from ingest.logs import setup_logging
+
+    class GoneReader:
+        def write(self, _text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    log = setup_logging(tmp_path, "INFO", console=GoneReader())
+    try:
+        for i in range(3):
+            log.info(f"line {i}")
+        log.error("an error after the reader left")
+    finally:
+        for h in list(log.handlers):
+            h.close()
+            log.removeHandler(h)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    (etl_log,) = (tmp_path / "etl").glob("*.log")
+    text = etl_log.read_text()
+    assert "line 2" in text and "an error after the reader left" in text
