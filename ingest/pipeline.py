@@ -896,18 +896,28 @@ class Job:
         run with no change pays the reads, not dlt's extract, normalize and load of state-only
         packages (about 0.4-0.8 s a source). Its deletion check is scheduled as after a load. A slice
         with rows is taken by the round as read here; a first load, a reload or a resumed cycle
-        always runs."""
-        if self.reader is None or self.read_ahead is None:
-            return
-        probed = {}
-        for name, plan in plans.items():
+        always runs. The incremental CSV table (the point-of-sale files) likewise, when every one
+        of its files is known, unchanged in its first bytes and read to its end (no new line)."""
+        def continuing(plan: Plan) -> bool:  # a new cycle of an incremental table that has loaded before
             st = plan.state
-            if (plan.incremental and not plan.deletes and plan.write_disposition == "merge"
-                    and st.get("after") is not None and st.get("chunk", 0) == 0):
-                probed[name] = self._slice_rows(name)
-                self.read_ahead.start(self.tables[name], st, probed[name])
-        idle = {name: plans[name] for name, size in probed.items()
-                if self.read_ahead.empty(self.tables[name], plans[name].state, size)}
+            return (plan.incremental and not plan.deletes and plan.write_disposition == "merge"
+                    and st.get("chunk", 0) == 0 and (st.get("after") is not None or bool(st.get("files"))))
+
+        if self.system == "csv":  # the point-of-sale files: none grew, none is new or rewritten
+            idle = {name: plan for name, plan in plans.items() if continuing(plan) and all(
+                rel in plan.state["files"] and plan.state["files"][rel].get("digest") == header.digest
+                and plan.state["files"][rel]["offset"] == path.stat().st_size
+                for path, rel, header in self._csv_inputs.get(name, []))}
+        elif self.read_ahead is not None:
+            probed = {}
+            for name, plan in plans.items():
+                if continuing(plan) and plan.state.get("after") is not None:
+                    probed[name] = self._slice_rows(name)
+                    self.read_ahead.start(self.tables[name], plan.state, probed[name])
+            idle = {name: plans[name] for name, size in probed.items()
+                    if self.read_ahead.empty(self.tables[name], plans[name].state, size)}
+        else:
+            return
         if not idle:
             return
         states = self._table_states()  # the committed states: the last complete cycle of each table
