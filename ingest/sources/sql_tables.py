@@ -289,14 +289,21 @@ class SliceReader:
         raise NotImplementedError
 
     def _scalar(self, sql: str, table: Table):
+        return self._fetch(sql, f"fingerprinting {table.name} in {self.where()}")[0][0]
+
+    def _fetch(self, sql: str, what: str) -> list[tuple]:
+        """The rows of one read (a connection that stops after batch.timeout); a failure is one
+        SourceError, "<what> failed: <the database's first line>"."""
         con = self._read_connection()
         try:
             cur = con.cursor()
             cur.execute(sql)
-            return cur.fetchone()[0]
+            return [tuple(r) for r in cur.fetchall()]
+        except SourceError:
+            raise
         except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg2: one message naming the table
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"fingerprinting {table.name} in {self.where()} failed: {first}",
+            raise SourceError(f"{what} failed: {first}",
                               transient="no such" not in first and "does not exist" not in first) from None
         finally:
             con.close()
@@ -323,19 +330,7 @@ class SliceReader:
     def keys(self, table: Table, after: list | None, upto: list | None, limit: int) -> list[tuple]:
         """The source's primary keys of one step of the deletion check (``key_query``), as tuples."""
         sql = key_query(table, _quote(table.name, self.dialect), after, upto, limit, self.dialect)
-        con = self._read_connection()
-        try:
-            cur = con.cursor()
-            cur.execute(sql)
-            return [tuple(r) for r in cur.fetchall()]
-        except SourceError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg2: one message naming the table
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"reading the keys of {table.name} from {self.where()} failed: {first}",
-                              transient="no such" not in first and "does not exist" not in first) from None
-        finally:
-            con.close()
+        return self._fetch(sql, f"reading the keys of {table.name} from {self.where()}")
 
     def close(self) -> None:
         pass
