@@ -76,9 +76,18 @@ def slice_query(table: Table, after: list | None, limit: int, dialect: str, miss
     return sql if ranges else sql + f" limit {int(limit)}"
 
 
-# A table without an update cursor is fingerprinted in blocks of its leading key (at most about
-# this many at its last full load), so that a change reloads only the blocks that moved
+# A table without an update cursor is fingerprinted in blocks of its leading key, so that a change
+# reloads only the blocks that moved: at most about BLOCKS of them, and about BLOCK_ROWS rows a
+# block at least (a small table is one block or a few; the block sums travel in the dlt state)
 BLOCKS = 256
+BLOCK_ROWS = 100
+
+
+def block_width(largest_key: int | None, rows: int) -> int:
+    """The width (in key values) of a table's blocks: the keys from 0 to the largest in
+    min(BLOCKS, rows / BLOCK_ROWS) blocks, at least one."""
+    blocks = max(1, min(BLOCKS, rows // BLOCK_ROWS))
+    return max(1, -(-(int(largest_key or 0) + 1) // blocks))
 
 
 def block_column(table: Table) -> str | None:
@@ -272,13 +281,14 @@ class SliceReader:
 
     def blocks(self, table: Table, width: int | None = None) -> tuple[int, dict[str, str], str]:
         """The table's fingerprint by blocks of its ``block_column``: the block width (``width``, or
-        one giving at most about ``BLOCKS`` blocks up to the largest key), each block's row count
+        else ``block_width`` of the largest key and the row count), each block's row count
         and hash sum (the per-row hash of ``fingerprint``), and the whole table's fingerprint,
         equal to ``fingerprint``'s (the blocks add up to it), in one group-by the source computes."""
         key = _quote(block_column(table), self.dialect)
         if width is None:
-            top = self._scalar(f"select max({key}) from {_quote(table.name, self.dialect)}", table)
-            width = max(1, -(-(int(top or 0) + 1) // BLOCKS))
+            top, rows = self._fetch(f"select max({key}), count(*) from {_quote(table.name, self.dialect)}",
+                                    f"fingerprinting {table.name} in {self.where()}")[0]
+            width = block_width(top, int(rows))
         groups = self._block_sums(table, _block_label(key, width, self.dialect))
         n = sum(c for c, _ in groups.values())
         total = sum(t for _, t in groups.values())
@@ -287,9 +297,6 @@ class SliceReader:
 
     def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
         raise NotImplementedError
-
-    def _scalar(self, sql: str, table: Table):
-        return self._fetch(sql, f"fingerprinting {table.name} in {self.where()}")[0][0]
 
     def _fetch(self, sql: str, what: str) -> list[tuple]:
         """The rows of one read (a connection that stops after batch.timeout); a failure is one
