@@ -4,9 +4,12 @@
 ``max_memory_mb`` is the budget of the whole run's resident memory (one process: dlt extracts,
 then dbt builds, both with DuckDB embedded). It is split by phase, since they never overlap:
 
-- dbt build: DuckDB's ``memory_limit`` is half of it (dbt-duckdb ``settings`` in profiles.yml,
-  from ``PUNTAFINA_DUCKDB_MEMORY_LIMIT``); DuckDB spills what does not fit to ``<file>.tmp``.
-  The other half is Python: dbt's parsed project, the adapters, dlt and pyarrow already loaded.
+- dbt build: DuckDB's ``memory_limit`` is 5/16 of it (320 MiB of the shipped 1024; dbt-duckdb
+  ``settings`` in profiles.yml, from ``PUNTAFINA_DUCKDB_MEMORY_LIMIT``); DuckDB spills what does
+  not fit to ``<file>.tmp``. The rest is Python: dbt's parsed project, the adapters, dlt and
+  pyarrow already loaded (about 400 MB whatever the data). With half (512 MiB) the peak at scale
+  100 was 932 MB against 593-643 MB at scale 10 (1.45-1.57x: DuckDB fills its limit only at the
+  larger scale); with 320 MiB 728 MB, no slower (benchmarks/README.md, 2026-12-07).
 - extract: DuckDB as dlt's destination (its merges) gets a quarter; the reader slices in flight
   (one per extract worker, and one read ahead per worker while a round loads:
   ``pipeline.ReadAhead``) a quarter together, in Arrow bytes: a table whose rows are wide is
@@ -17,8 +20,9 @@ then dbt builds, both with DuckDB embedded). It is split by phase, since they ne
 ``max_workers`` is dbt's threads and dlt's extract and load workers: that many models, slices or
 loads run at once. Each DuckDB query runs on one thread (DuckDB ``threads`` = 1), so the cores are
 used by running ``max_workers`` queries at once, and a query's memory is one thread's: at scale 100
-the heaviest query (the select of ``int_fact_ventas_oro``) ran out of memory in 640 MiB
-on two DuckDB threads and fits in 512 MiB on one, no slower (27 s against 33 s with 768 MiB on two).
+the heaviest query (the select of ``int_fact_ventas_oro``, then a 400-line view) ran out of memory
+in 640 MiB on two DuckDB threads and fit in 512 MiB on one, no slower (27 s against 33 s with
+768 MiB on two); since the intermediate and heavy staging models are tables it fits in 320 MiB.
 
 Arrow allocates through the C allocator instead of its own mimalloc pool, glibc keeps two heaps
 instead of one per thread, and freed heap goes back to the system after every round: what one
@@ -47,7 +51,7 @@ class Budget:
 
     @property
     def dbt_duckdb_mb(self) -> int:
-        return max(DUCKDB_FLOOR_MB, self.memory_mb // 2)
+        return max(DUCKDB_FLOOR_MB, self.memory_mb * 5 // 16)
 
     @property
     def load_duckdb_mb(self) -> int:

@@ -64,9 +64,9 @@ def test_max_memory_mb_reaches_duckdb_dlt_and_the_slices(duck_project):
     duck_project.env["DBT_TARGET_PATH"] = str(duck_project.tmp / "dbt_target")
     duck_project.write_config(batch={"max_memory_mb": 400, "max_workers": 2, "chunk_size": 50000})
     out = _probe(duck_project)
-    # dbt's DuckDB: half the budget, one thread per query (profiles.yml settings)
+    # dbt's DuckDB: 5/16 of the budget, one thread per query (profiles.yml settings)
     assert out["dbt_ok"], out["dbt_failures"]
-    assert out["dbt_duckdb"] == [["200.0 MiB", 1]]
+    assert out["dbt_duckdb"] == [["125.0 MiB", 1]]
     # DuckDB as dlt's destination: a quarter
     assert out["dlt_duckdb"] == ["100.0 MiB", 1]
     # dlt's settings from .dlt/config.toml and the workers from batch.max_workers
@@ -83,8 +83,8 @@ def test_the_shipped_budget_splits_as_documented():
     from ingest.budget import Budget
 
     b = Budget(1024, 2)
-    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (512, 256, 64 * 2 ** 20)
-    assert b.env()["PUNTAFINA_DUCKDB_MEMORY_LIMIT"] == "512MiB"
+    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (320, 256, 64 * 2 ** 20)
+    assert b.env()["PUNTAFINA_DUCKDB_MEMORY_LIMIT"] == "320MiB"
     tiny = Budget(1, 1)  # however small: DuckDB keeps a working floor, a slice at least 1,000 rows
     assert tiny.dbt_duckdb_mb == tiny.load_duckdb_mb == 64
     assert tiny.slice_rows(50000, 10 ** 6, 1000) == 1000
