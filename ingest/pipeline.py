@@ -889,14 +889,13 @@ class Job:
 
     def _skip_incremental_without_news(self, plans: dict, result: JobResult) -> None:
         """An incremental table with nothing new since its last complete cycle takes no part in the
-        round: the first slice of every such table (its cursor position on, ``chunk_size`` rows) is
-        read ahead before the round (``ReadAhead``, ``batch.max_workers`` at a time), and a table whose
-        slice is empty is done without a load package (nothing to load, and the committed state is
-        already the one its cycle would end in). A round with no table left is not run at all, so a
-        run with no change pays the reads, not dlt's extract, normalize and load of state-only
-        packages (about 0.4-0.8 s a source). Its deletion check is scheduled as after a load. A slice
-        with rows is taken by the round as read here; a first load, a reload or a resumed cycle
-        always runs. The incremental CSV table (the point-of-sale files) likewise, when every one
+        round: one row after the committed position of every such table is read before the round
+        (``ReadAhead``, ``batch.max_workers`` reads at a time; one row, so the memory budget of the
+        slices is untouched), and a table without one is done without a load package (nothing to
+        load, and the committed state is already the one its cycle would end in). A round with no
+        table left is not run at all, so a run with no change pays one small read a table, not dlt's
+        extract, normalize and load of state-only packages (about 0.4-0.8 s a source). Its deletion
+        check is scheduled as after a load. A first load, a reload or a resumed cycle always runs. The incremental CSV table (the point-of-sale files) likewise, when every one
         of its files is known, unchanged in its first bytes and read to its end (no new line)."""
         def continuing(plan: Plan) -> bool:  # a new cycle of an incremental table that has loaded before
             st = plan.state
@@ -909,13 +908,15 @@ class Job:
                 and plan.state["files"][rel]["offset"] == path.stat().st_size
                 for path, rel, header in self._csv_inputs.get(name, []))}
         elif self.read_ahead is not None:
-            probed = {}
-            for name, plan in plans.items():
-                if continuing(plan) and plan.state.get("after") is not None:
-                    probed[name] = self._slice_rows(name)
-                    self.read_ahead.start(self.tables[name], plan.state, probed[name])
-            idle = {name: plans[name] for name, size in probed.items()
-                    if self.read_ahead.empty(self.tables[name], plans[name].state, size)}
+            probed = [name for name, plan in plans.items() if continuing(plan) and plan.state.get("after") is not None]
+            for name in probed:  # one row after the committed position: is there anything new?
+                self.read_ahead.start(self.tables[name], plans[name].state, 1)
+            idle = {}
+            for name in probed:
+                if self.read_ahead.empty(self.tables[name], plans[name].state, 1):
+                    idle[name] = plans[name]
+                else:  # news: the round reads its slice (only the one row was read here)
+                    self.read_ahead.take(self.tables[name], plans[name].state, 1)
         else:
             return
         if not idle:
