@@ -132,7 +132,8 @@ def report(cfg: Config, wh: Warehouse, log) -> int:
         log.info(f"  resumes {len(resumable)} interrupted table load(s): {', '.join(resumable[:6])}"
                  + (" …" if len(resumable) > 6 else ""))
     log.info("  extracts what changed in the sources since the last load (tables with an update cursor: new and "
-             "updated rows; the others only if their fingerprint moved)")
+             "updated rows; the others only if their fingerprint moved, and only the blocks that moved "
+             "where their keys are integers)")
     if con is not None:
         con.close()
         con = None
