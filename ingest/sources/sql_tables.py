@@ -116,7 +116,7 @@ def keyset_scope(table: Table, after: list) -> str:
     return _keys_compare(list(table.primary_key), ">", [int(v) for v in after], "postgres")
 
 
-def _block_label(key: str, width: int, dialect: str) -> str:
+def _block_label(key: str, width: int) -> str:
     """The block of a row as text: the leading key divided by ``width`` (keys are never negative
     in Oro; a negative or null key is a block of its own, which reloads the table whole)."""
     return (f"case when {key} is null then 'null' when {key} < 0 then 'neg' "
@@ -289,7 +289,7 @@ class SliceReader:
             top, rows = self._fetch(f"select max({key}), count(*) from {_quote(table.name, self.dialect)}",
                                     f"fingerprinting {table.name} in {self.where()}")[0]
             width = block_width(top, int(rows))
-        groups = self._block_sums(table, _block_label(key, width, self.dialect))
+        groups = self._block_sums(table, _block_label(key, width))
         n = sum(c for c, _ in groups.values())
         total = sum(t for _, t in groups.values())
         whole = f"sqlite:{n}:{total % (1 << 64)}" if self.dialect == "sqlite" else f"postgres:{n}:{total}"
