@@ -276,8 +276,8 @@ class SliceReader:
         one aggregate the source computes: row count and the sum of a 60-bit hash of every row.
         Order-independent; equal on two reads exactly when no row was added, removed or changed
         (to the odds of a hash collision). Tables without an update cursor are reloaded only
-        when it moved (pipeline.Job)."""
-        raise NotImplementedError
+        when it moved (pipeline.Job). The blocks' aggregate over one block holding every row."""
+        return self._whole(self._block_sums(table, "'0'"))
 
     def blocks(self, table: Table, width: int | None = None) -> tuple[int, dict[str, str], str]:
         """The table's fingerprint by blocks of its ``block_column``: the block width (``width``, or
@@ -290,12 +290,18 @@ class SliceReader:
                                     f"fingerprinting {table.name} in {self.where()}")[0]
             width = block_width(top, int(rows))
         groups = self._block_sums(table, _block_label(key, width))
+        return width, {b: f"{c}:{t}" for b, (c, t) in groups.items()}, self._whole(groups)
+
+    def _whole(self, groups: dict[str, tuple[int, int]]) -> str:
+        """The whole table's fingerprint from its blocks' row counts and hash sums (SQLite's sum is
+        kept modulo 2**64, as its aggregate keeps it)."""
         n = sum(c for c, _ in groups.values())
         total = sum(t for _, t in groups.values())
-        whole = f"sqlite:{n}:{total % (1 << 64)}" if self.dialect == "sqlite" else f"postgres:{n}:{total}"
-        return width, {b: f"{c}:{t}" for b, (c, t) in groups.items()}, whole
+        return f"sqlite:{n}:{total % (1 << 64)}" if self.dialect == "sqlite" else f"postgres:{n}:{total}"
 
     def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
+        """Row count and hash sum of every value of ``label`` (a SQL expression over the table's
+        rows), in one group-by the source computes; a table without rows has no group."""
         raise NotImplementedError
 
     def _fetch(self, sql: str, what: str) -> list[tuple]:
@@ -428,21 +434,6 @@ class SqliteReader(SliceReader):
             raise SourceError(f"{table.name}: a value does not fit the declared type: {exc}",
                               transient=False) from None
 
-    def fingerprint(self, table: Table) -> str:
-        missing = self.check_columns(table).missing
-        cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
-        con = self._read_connection()
-        con.create_aggregate("pf_row_hash_sum", -1, _RowHashSum)
-        try:
-            return "sqlite:" + con.execute(
-                f"select pf_row_hash_sum({cols}) from {_quote(table.name, self.dialect)}").fetchone()[0]
-        except sqlite3.Error as exc:
-            raise SourceError(f"fingerprinting {table.name} in {self.path} failed: {exc}",
-                              transient="no such" not in str(exc)) from None
-        finally:
-            con.close()
-
-
     def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
         missing = self.check_columns(table).missing
         cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
@@ -552,24 +543,6 @@ class PostgresReader(SliceReader):
             data = pa.table({c.name: pa.nulls(0) for c in table.columns})
         return conform(data.rename_columns([c.lower() for c in data.column_names]), table,
                        self.check_columns(table).missing)
-
-    def fingerprint(self, table: Table) -> str:
-        import psycopg2
-
-        missing = self.check_columns(table).missing
-        cols = ", ".join(_quote(c.name, self.dialect) for c in table.columns if c.name not in missing)
-        sql = f"select count(*), {_PG_HASH_SUM.format(cols=cols)} from {_quote(table.name, self.dialect)}"
-        con = self._connect()
-        try:
-            with con.cursor() as cur:
-                cur.execute(sql)
-                n, total = cur.fetchone()
-            return f"postgres:{n}:{total}"
-        except psycopg2.Error as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SourceError(f"fingerprinting {table.name} in {self.where()} failed: {first}") from None
-        finally:
-            con.close()
 
     def _block_sums(self, table: Table, label: str) -> dict[str, tuple[int, int]]:
         import psycopg2
