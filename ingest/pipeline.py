@@ -361,23 +361,14 @@ class Job:
         import dlt
 
         table = self.tables[plan.name]
-        check_json = self.reader.dialect == "sqlite"
 
         def slices():
             st = dlt.current.resource_state()
             s = dict(plan.state)
-            data = self.reader.read(table, None, 0, ranges=[r[:2] for r in group])
-            self._measure(table.name, data)
-            horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-                       + dt.timedelta(seconds=FUTURE_TOLERANCE))
-            checked = sql_tables.screen(data, table, horizon, check_json)
+            checked = self._screen(table, self.reader.read(table, None, 0, ranges=[r[:2] for r in group]))
             # an empty slice still runs the merge: the ranges' raw rows are deleted
             yield checked.rows if checked.rows.num_rows else self._empty(checked.rows)
-            if checked.quarantine:
-                yield self._quarantine(checked.quarantine)
-                counts = self.quarantined.setdefault(table.name, {})
-                for reason, n in checked.counts.items():
-                    counts[reason] = counts.get(reason, 0) + n
+            yield from self._quarantined(table.name, checked)
             s["version"] = s.get("version", 0) + 1  # committed with the rows (see table_versions)
             s["ranges"] = s["ranges"][len(group):]
             s["chunk"] += 1
@@ -395,7 +386,6 @@ class Job:
 
         table = self.tables[plan.name]
         reader, size = self.reader, self._slice_rows(plan.name)
-        check_json = reader.dialect == "sqlite"  # PostgreSQL's jsonb cannot hold text that does not parse
 
         def slices():
             st = dlt.current.resource_state()
@@ -403,10 +393,7 @@ class Job:
             data = self.read_ahead.take(table, s, size)
             if data is None:
                 data = reader.read(table, s.get("after"), size)
-            self._measure(table.name, data)
-            horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-                       + dt.timedelta(seconds=FUTURE_TOLERANCE))
-            checked = sql_tables.screen(data, table, horizon, check_json)
+            checked = self._screen(table, data)
             if table.incremental:  # a loaded row is not deleted: a key back in the source loses its old mark
                 checked.rows = _with_deleted_at(checked.rows, None)
             first_ever = s.get("after") is None and s["chunk"] == 0
@@ -416,11 +403,7 @@ class Job:
                 yield self._empty(checked.rows)  # an empty first slice still creates (or truncates) the raw table
             if checked.rows.num_rows or plan.write_disposition == "replace" or first_ever:
                 s["version"] = s.get("version", 0) + 1  # committed with the rows (see table_versions)
-            if checked.quarantine:
-                yield self._quarantine(checked.quarantine)
-                counts = self.quarantined.setdefault(table.name, {})
-                for reason, n in checked.counts.items():
-                    counts[reason] = counts.get(reason, 0) + n
+            yield from self._quarantined(table.name, checked)
             if checked.position.num_rows:
                 s["after"] = last_keys(checked.position, table)
             elif data.num_rows >= size:
@@ -436,6 +419,24 @@ class Job:
                 self.read_ahead.start(table, s, self._slice_rows(table.name))
 
         return slices
+
+    def _screen(self, table, data):
+        """A slice as read, measured (its bytes a row size the next slices) and screened by the
+        row contracts (``sql_tables.screen``: null keys, future cursors, JSON that does not parse)."""
+        self._measure(table.name, data)
+        horizon = (dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+                   + dt.timedelta(seconds=FUTURE_TOLERANCE))
+        # PostgreSQL's jsonb cannot hold text that does not parse: only SQLite sources are checked
+        return sql_tables.screen(data, table, horizon, self.reader.dialect == "sqlite")
+
+    def _quarantined(self, name: str, checked):
+        """The slice's quarantined rows, if any, for its load package (``_quarantine``), counted
+        by reason for the run's report."""
+        if checked.quarantine:
+            yield self._quarantine(checked.quarantine)
+            counts = self.quarantined.setdefault(name, {})
+            for reason, n in checked.counts.items():
+                counts[reason] = counts.get(reason, 0) + n
 
     def _quarantine(self, rows: list[dict]):
         """Quarantined source rows travel in the slice's own load package (committed with it), to
@@ -813,7 +814,7 @@ class Job:
                 result.tables[name].expected = (sum(r[2] for r in state["ranges"]) if state.get("ranges")
                                                  else self.reader.count(self.tables[name], state.get("after")))
 
-        self._skip_incremental_without_news(plans, result)
+        self._skip_incremental_without_news(plans, states, result)
         while plans:
             self._run_round(list(plans.values()), result)
             result.rounds += 1
@@ -887,7 +888,7 @@ class Job:
             self.log.debug(f"  {self.system}.{name}: no fingerprint ({exc}); reloading it")
             return None
 
-    def _skip_incremental_without_news(self, plans: dict, result: JobResult) -> None:
+    def _skip_incremental_without_news(self, plans: dict, states: dict, result: JobResult) -> None:
         """An incremental table with nothing new since its last complete cycle takes no part in the
         round: one row after the committed position of every such table is read before the round
         (``ReadAhead``, ``batch.max_workers`` reads at a time; one row, so the memory budget of the
@@ -895,8 +896,10 @@ class Job:
         load, and the committed state is already the one its cycle would end in). A round with no
         table left is not run at all, so a run with no change pays one small read a table, not dlt's
         extract, normalize and load of state-only packages (about 0.4-0.8 s a source). Its deletion
-        check is scheduled as after a load. A first load, a reload or a resumed cycle always runs. The incremental CSV table (the point-of-sale files) likewise, when every one
-        of its files is known, unchanged in its first bytes and read to its end (no new line)."""
+        check is scheduled as after a load. A first load, a reload or a resumed cycle always runs.
+        The incremental CSV table (the point-of-sale files) likewise, when every one of its files is
+        known, unchanged in its first bytes and read to its end (no new line). ``states``: the
+        committed states the plans were made from (nothing is committed between)."""
         def continuing(plan: Plan) -> bool:  # a new cycle of an incremental table that has loaded before
             st = plan.state
             return (plan.incremental and not plan.deletes and plan.write_disposition == "merge"
@@ -921,8 +924,7 @@ class Job:
             return
         if not idle:
             return
-        states = self._table_states()  # the committed states: the last complete cycle of each table
-        for name in idle:
+        for name in idle:  # ``states``: the committed states, the last complete cycle of each table
             del plans[name]
             result.tables[name].total_rows = int(states.get(name, {}).get("rows", 0))
         quick = self._quick_deletes(idle, states)
