@@ -26,10 +26,10 @@
 
 
 {#-
-    borrar_claves_ausentes(clave, fuente, tabla, clave_fuente, solo_vigentes=true)
+    borrar_claves_ausentes(fuente, tabla, clave_fuente, solo_vigentes=true)
 
     Post-hook of an incremental staging table: deletes the staged rows whose
-    key (`clave`) no longer has a row in the raw table `source(fuente,
+    key (the model's unique_key) no longer has a row in the raw table `source(fuente,
     tabla)` (`clave_fuente`, cast to integer as the model casts it), or with
     `solo_vigentes` no row that the ingestion has not marked deleted
     (`_deleted_at`), as the model's own filter reads raw. So the table holds
@@ -37,7 +37,8 @@
     leaves, and so does a row gone from a reloaded raw table. One anti-join
     of the two key sets; nothing on a full build.
 -#}
-{% macro borrar_claves_ausentes(clave, fuente, tabla, clave_fuente, solo_vigentes=true) -%}
+{% macro borrar_claves_ausentes(fuente, tabla, clave_fuente, solo_vigentes=true) -%}
+    {%- set clave = config.get('unique_key') -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as anterior
         where not exists (
