@@ -295,8 +295,8 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics,
         plan, facts = orch.build_plan(cfg, wh, full, select)
         metrics.build_plan = plan.reason
         log.info(f"\n  build plan: {plan.reason}")
-        # the incremental staging tables are rebuilt whenever everything is (the project changed)
-        steps = orch.transform_steps(select, plan.changes, rebuild_staging=plan.everything and not full)
+        # the incremental staging tables and facts are rebuilt whenever everything is (the project changed)
+        steps = orch.transform_steps(select, plan.changes, rebuild_incremental=plan.everything and not full)
         if steps:
             ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
         if ok and steps and not select:  # a complete build: the next run builds only what changes after it

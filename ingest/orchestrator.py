@@ -225,12 +225,14 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
 
 
 def transform_steps(select: str | None, changes: list[str] | None = None,
-                    rebuild_staging: bool = False) -> list[tuple[str, list[str]]]:
+                    rebuild_incremental: bool = False) -> list[tuple[str, list[str]]]:
     """The dbt phases of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
-    each phase builds only its part of them; None builds everything. ``rebuild_staging``: the
-    staging phase runs with --full-refresh, so the incremental staging tables are rebuilt from
-    raw (a build of everything because the project changed, or its last build is unknown: what
-    they hold was written by other code or variables)."""
+    each phase builds only its part of them; None builds everything. ``rebuild_incremental``:
+    the staging and facts phases run with --full-refresh, so the incremental staging tables,
+    the incremental intermediate models (int_fact_ventas_oro) and the facts are rebuilt from
+    what they read (a build of everything because the project changed, or its last build is
+    unknown: what they hold was written by other code or variables; the models that cannot be
+    rebuilt keep their rows, full_refresh=false)."""
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
     if changes == []:
@@ -253,12 +255,13 @@ def transform_steps(select: str | None, changes: list[str] | None = None,
         return [f"{t},{c}" for t in cheap for c in changes]
 
     final = ["--select", *changes] if changes is not None else []
+    rebuild = ["--full-refresh"] if rebuild_incremental else []
     return [
         ("Validate and populate (staging)", ["build", "--select", *part(staged), *buildable]
-         + (["--full-refresh"] if rebuild_staging else [])),
+         + rebuild),
         ("Dimensions", ["build", "--select", *part(["+path:models/dimensions"]), "--exclude", *staged, *buildable]),
         ("Facts", ["build", "--select", *part(["+path:models/facts"]), "--exclude", "+path:models/dimensions",
-                   *staged, *buildable]),
+                   *staged, *buildable] + rebuild),
         ("Final checks", ["build", *final, "--exclude", "+path:models/facts", "+path:models/dimensions", *staged,
                           *buildable]),
     ]

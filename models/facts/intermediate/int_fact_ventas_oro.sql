@@ -19,45 +19,107 @@
         'regla_iva'): prices include IVA (13 %, var tasa_iva) on sales
         shipped to El Salvador, monto_impuesto is the IVA inside
         monto_neto; 0 elsewhere.
+    Incremental by order: each input row carries a fingerprint (_firma,
+    macro con_firma) and each line the combination of the fingerprints of
+    the rows it was computed from (firma_entradas). A build recomputes every
+    line of an order (its discount shares depend on its siblings) that has
+    a line new, gone or with another firma_entradas than the stored one;
+    the lines without an order are one group. Only the lookup columns the
+    rule reads are fingerprinted for products, units, ERP costs, geography
+    and the warehouse, so a reload of those tables with the same values
+    recomputes nothing. A change of the rules themselves (this file, a
+    macro, a var) is a change of the project: run_etl.py rebuilds it with
+    --full-refresh then.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='venta_id',
+    on_schema_change='fail',
+    post_hook=["{{ borrar_filas_ausentes('linea_origen_id', ref('stg_orocommerce__order_line_items'), 'linea_orden_id') }}"]
+) }}
 {%- set tasa_iva = var('tasa_iva', 0.13) -%}
+{#- incremental by order when the table holds the fingerprints to compare (one written by an
+    older version has none: every line is computed, and the schema check reports the change) -#}
+{%- set por_orden = is_incremental() and 'firma_entradas' in (
+    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+) -%}
 {%- set pasado_lejano = "cast('1900-01-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")" -%}
+{#- every row a line is computed from: joined by lineas_con_orden (all the columns) and by
+    firmas_actuales (their fingerprints only), so both see the same rows -#}
+{%- set entradas_de_linea -%}
+left join orden_de_linea
+        on lineas.linea_orden_id = orden_de_linea.linea_orden_id
+    left join ordenes
+        on orden_de_linea.orden_id = ordenes.orden_id
+    left join direcciones
+        on ordenes.direccion_envio_id = direcciones.direccion_orden_id
+    left join geografia_direcciones
+        on
+            geografia_direcciones.origen = 'orden'
+            and cast(ordenes.direccion_envio_id as {{ dbt.type_string() }}) = geografia_direcciones.direccion_id
+    -- a left join: no warehouse in sucursales.csv -> null -> the unknown member
+    left join almacen_central
+        on 1 = 1
+    left join productos
+        on lineas.producto_id = productos.producto_id
+    left join precisiones
+        on
+            lineas.producto_id = precisiones.producto_id
+            and lineas.unidad_codigo = precisiones.unidad_codigo
+    left join productos_erp
+        on upper(coalesce(productos.sku, lineas.sku)) = upper(productos_erp.sku)
+    left join descuento_por_linea
+        on lineas.linea_orden_id = descuento_por_linea.linea_orden_id
+    left join descuento_por_orden
+        on ordenes.orden_id = descuento_por_orden.orden_id
+    left join metodo_pago_de_orden
+        on ordenes.orden_id = metodo_pago_de_orden.orden_id
+    left join impuesto_de_linea
+        on lineas.linea_orden_id = impuesto_de_linea.linea_orden_id
+{%- endset -%}
+{%- set firmas_de_linea = [
+    'lineas._firma', 'orden_de_linea._firma', 'ordenes._firma', 'direcciones._firma',
+    'geografia_direcciones._firma', 'almacen_central._firma', 'productos._firma', 'precisiones._firma',
+    'productos_erp._firma', 'descuento_por_linea._firma', 'descuento_por_orden._firma',
+    'metodo_pago_de_orden._firma', 'impuesto_de_linea._firma'
+] -%}
 
 with
 
 lineas as (
 
-    select * from {{ ref('stg_orocommerce__order_line_items') }}
+    {{ con_firma(ref('stg_orocommerce__order_line_items')) }}
 
 ),
 
 ordenes as (
 
-    select * from {{ ref('stg_orocommerce__orders') }}
+    {{ con_firma(ref('stg_orocommerce__orders')) }}
 
 ),
 
 direcciones as (
 
-    select * from {{ ref('stg_orocommerce__order_addresses') }}
+    {{ con_firma(ref('stg_orocommerce__order_addresses')) }}
 
 ),
 
 productos as (
 
-    select * from {{ ref('stg_orocommerce__products') }}
+    {{ con_firma(ref('stg_orocommerce__products'), 'producto_id, sku, categoria_id, marca_id') }}
 
 ),
 
 precisiones as (
 
-    select * from {{ ref('stg_orocommerce__product_unit_precisions') }}
+    {{ con_firma(ref('stg_orocommerce__product_unit_precisions'), 'producto_id, unidad_codigo, factor_conversion') }}
 
 ),
 
 productos_erp as (
 
-    select * from {{ ref('stg_csv__productos_erp') }}
+    {{ con_firma(ref('stg_csv__productos_erp'), 'sku, costo_unitario') }}
 
 ),
 
@@ -93,19 +155,19 @@ transacciones as (
 
 geografia_direcciones as (
 
-    select * from {{ ref('int_dim_geografia__direcciones') }}
+    {{ con_firma(ref('int_dim_geografia__direcciones'), 'origen, direccion_id, pais_codigo, geografia_id') }}
 
 ),
 
 almacen_central as (
 
-    select * from {{ ref('int_fact_almacen_central') }}
+    {{ con_firma(ref('int_fact_almacen_central'), 'almacen_codigo') }}
 
 ),
 
 orden_de_linea as (
 
-    select * from {{ ref('int_fact_ventas_oro__orden_de_linea') }}
+    {{ con_firma(ref('int_fact_ventas_oro__orden_de_linea')) }}
 
 ),
 
@@ -117,9 +179,15 @@ valores_impuesto as (
 ),
 
 -- one tax value per line: the latest
-impuesto_de_linea as (
+impuesto_de_linea_calculo as (
 
     {{ deduplicate('valores_impuesto', 'linea_orden_id', 'updated_at desc, valor_impuesto_id desc') }}
+
+),
+
+impuesto_de_linea as (
+
+    {{ con_firma('impuesto_de_linea_calculo') }}
 
 ),
 
@@ -170,7 +238,7 @@ descuentos_de_linea as (
 
 ),
 
-descuento_por_linea as (
+descuento_por_linea_calculo as (
 
     -- the promotion of a line: the one that discounts it most (ties: the lowest key)
     select
@@ -192,7 +260,13 @@ descuento_por_linea as (
 
 ),
 
-descuento_por_orden as (
+descuento_por_linea as (
+
+    {{ con_firma('descuento_por_linea_calculo') }}
+
+),
+
+descuento_por_orden_calculo as (
 
     -- order-level promotion discounts (no line) and manual order discounts
     select
@@ -224,6 +298,12 @@ descuento_por_orden as (
 
 ),
 
+descuento_por_orden as (
+
+    {{ con_firma('descuento_por_orden_calculo') }}
+
+),
+
 transacciones_de_orden as (
 
     select
@@ -237,7 +317,7 @@ transacciones_de_orden as (
 
 ),
 
-metodo_pago_de_orden as (
+metodo_pago_de_orden_calculo as (
 
     -- the payment method of an order: the one of its first transaction
     select
@@ -251,11 +331,77 @@ metodo_pago_de_orden as (
 
 ),
 
+metodo_pago_de_orden as (
+
+    {{ con_firma('metodo_pago_de_orden_calculo') }}
+
+),
+
+{% if por_orden -%}
+-- the fingerprint of every line's inputs, narrow: joined before any wide column is read
+firmas_actuales as (
+
+    select
+        lineas.linea_orden_id,
+        ordenes.orden_id,
+        {{ combinar_firmas(firmas_de_linea) }} as firma_entradas
+    from lineas
+    {{ entradas_de_linea }}
+
+),
+
+-- the lines new, gone or computed from other rows than the stored ones, with their orders
+-- (now and as stored: a line that moved changes both); -1 is the group of the lines without one
+cambios as (
+
+    select
+        case
+            when actual.linea_orden_id is not null then coalesce(actual.orden_id, -1)
+        end as grupo_actual,
+        case
+            when anterior.venta_id is not null then coalesce(anterior.orden_id, -1)
+        end as grupo_anterior
+    from firmas_actuales as actual
+    full outer join {{ this }} as anterior
+        on cast(actual.linea_orden_id as {{ dbt.type_string() }}) = anterior.linea_origen_id
+    where
+        actual.linea_orden_id is null
+        or anterior.venta_id is null
+        or actual.firma_entradas != anterior.firma_entradas
+
+),
+
+grupos_a_calcular as (
+
+    select grupo_actual as grupo from cambios where grupo_actual is not null
+    union
+    select grupo_anterior as grupo from cambios where grupo_anterior is not null
+
+),
+
+{% endif -%}
+
+-- the lines this build computes: all of them, or (incremental) every line of those orders,
+-- since an order's discount shares depend on all its lines
+lineas_a_calcular as (
+
+    select lineas.*
+    from lineas
+    {%- if por_orden %}
+    inner join firmas_actuales
+        on lineas.linea_orden_id = firmas_actuales.linea_orden_id
+    inner join grupos_a_calcular
+        on coalesce(firmas_actuales.orden_id, -1) = grupos_a_calcular.grupo
+    {%- endif %}
+
+),
+
 lineas_con_orden as (
 
     select
         lineas.linea_orden_id,
         ordenes.orden_id,
+        {{ combinar_firmas(firmas_de_linea) }} as firma_entradas,
         ordenes.numero_orden,
         ordenes.created_at as vendido_at,
         ordenes.cliente_id,
@@ -308,36 +454,8 @@ lineas_con_orden as (
             coalesce(metodo_pago_de_orden.cargado_at, {{ pasado_lejano }}),
             coalesce(impuesto_de_linea._cargado_at, {{ pasado_lejano }})
         ) as cargado_at
-    from lineas
-    left join orden_de_linea
-        on lineas.linea_orden_id = orden_de_linea.linea_orden_id
-    left join ordenes
-        on orden_de_linea.orden_id = ordenes.orden_id
-    left join direcciones
-        on ordenes.direccion_envio_id = direcciones.direccion_orden_id
-    left join geografia_direcciones
-        on
-            geografia_direcciones.origen = 'orden'
-            and cast(ordenes.direccion_envio_id as {{ dbt.type_string() }}) = geografia_direcciones.direccion_id
-    -- a left join: no warehouse in sucursales.csv -> null -> the unknown member
-    left join almacen_central
-        on 1 = 1
-    left join productos
-        on lineas.producto_id = productos.producto_id
-    left join precisiones
-        on
-            lineas.producto_id = precisiones.producto_id
-            and lineas.unidad_codigo = precisiones.unidad_codigo
-    left join productos_erp
-        on upper(coalesce(productos.sku, lineas.sku)) = upper(productos_erp.sku)
-    left join descuento_por_linea
-        on lineas.linea_orden_id = descuento_por_linea.linea_orden_id
-    left join descuento_por_orden
-        on ordenes.orden_id = descuento_por_orden.orden_id
-    left join metodo_pago_de_orden
-        on ordenes.orden_id = metodo_pago_de_orden.orden_id
-    left join impuesto_de_linea
-        on lineas.linea_orden_id = impuesto_de_linea.linea_orden_id
+    from lineas_a_calcular as lineas
+    {{ entradas_de_linea }}
 
 ),
 
@@ -423,7 +541,9 @@ final as (
             when orden_id is null then 'linea_sin_orden'
             when cantidad is null then 'cantidad_nula'
             when precio_unitario is null then 'precio_nulo'
-        end as motivo_rechazo
+        end as motivo_rechazo,
+        orden_id,
+        firma_entradas
     from medidas
 
 )
