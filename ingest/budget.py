@@ -10,12 +10,17 @@ then dbt builds, both with DuckDB embedded). It is split by phase, since they ne
   pyarrow already loaded (about 400 MB whatever the data). With half (512 MiB) the peak at scale
   100 was 932 MB against 593-643 MB at scale 10 (1.45-1.57x: DuckDB fills its limit only at the
   larger scale); with 320 MiB 728 MB, no slower (benchmarks/README.md, 2026-12-07).
-- extract: DuckDB as dlt's destination (its merges) gets a quarter; the reader slices in flight
-  (one per extract worker, and one read ahead per worker while a round loads:
-  ``pipeline.ReadAhead``) a quarter together, in Arrow bytes: a table whose rows are wide is
-  read in slices of fewer rows than ``chunk_size``. dlt's item buffers
+- extract: DuckDB as dlt's destination (its loads and merges) gets an eighth (128 MiB of 1024);
+  the reader slices in flight (one per extract worker, and one read ahead per worker while a
+  round loads: ``pipeline.ReadAhead``) a quarter together, in Arrow bytes: a table whose rows
+  are wide is read in slices of fewer rows than ``chunk_size``. dlt's item buffers
   (``data_writer.buffer_max_items``) hold no slice: an Arrow table is written to parquet as it
-  arrives. The rest is Python, dlt and pyarrow.
+  arrives. The rest is Python, dlt and pyarrow. The peak of an extract is a round's load, when
+  DuckDB fills its limit while the next slices are read ahead (a quarter, 256 MiB, peaked at
+  545-590 MB at scale 100 where an eighth peaked at 450-500). A SQLite slice becomes Arrow a
+  few thousand rows at a time (``sql_tables.READ_BATCH``): its rows as Python objects take
+  several times their Arrow bytes (all of a 50,000-row slice at once: 75-110 MB a read).
+  Ingest alone at scale 100: 663-670 -> 494-506 MB, no slower (benchmarks/README.md, 2026-12-07).
 
 ``max_workers`` is dbt's threads and dlt's extract and load workers: that many models, slices or
 loads run at once. Each DuckDB query runs on one thread (DuckDB ``threads`` = 1), so the cores are
@@ -55,7 +60,7 @@ class Budget:
 
     @property
     def load_duckdb_mb(self) -> int:
-        return max(DUCKDB_FLOOR_MB, self.memory_mb // 4)
+        return max(DUCKDB_FLOOR_MB, self.memory_mb // 8)
 
     @property
     def slice_bytes(self) -> int:

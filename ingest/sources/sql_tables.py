@@ -354,6 +354,7 @@ class SliceReader:
         return self._connect()
 
 
+READ_BATCH = 5000  # rows turned from SQLite's Python objects into Arrow at a time (SqliteReader.read)
 _SQLITE_STORAGE = {"integer": pa.int64(), "bigint": pa.int64(), "boolean": pa.int64(),
                    "double precision": pa.float64(), "numeric": pa.float64()}
 
@@ -409,10 +410,19 @@ class SqliteReader(SliceReader):
 
     def read(self, table: Table, after: list | None, limit: int, ranges: list | None = None) -> pa.Table:
         sql = slice_query(table, after, limit, self.dialect, self.check_columns(table).missing, ranges)
+        # the rows come as Python objects (several times their Arrow size): they are turned into
+        # Arrow READ_BATCH rows at a time, so a slice never has all its rows as Python objects at once
+        chunks: dict[str, list] = {col.name: [] for col in table.columns}
         con = self._read_connection()
         try:
             cur = con.execute(sql)
-            rows = cur.fetchall()
+            while True:
+                rows = cur.fetchmany(READ_BATCH)
+                if not rows:
+                    break
+                for col, values in zip(table.columns, zip(*rows)):
+                    chunks[col.name].append(_sqlite_array(values, col))
+                del rows
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc) or "locked" in str(exc):
                 raise SourceError(f"reading {table.name} from {self.path} exceeded batch.timeout "
@@ -421,13 +431,13 @@ class SqliteReader(SliceReader):
                               transient="no such" not in str(exc)) from None
         finally:
             con.close()
-        cols = list(zip(*rows)) if rows else [[] for _ in table.columns]
         arrays = {}
-        for col, values in zip(table.columns, cols):
-            try:  # SQLite hands back int, float or str: build that array directly, cast after
-                arrays[col.name] = pa.array(values, _SQLITE_STORAGE.get(col.type.split("(")[0], pa.string()))
-            except (pa.ArrowInvalid, pa.ArrowTypeError):
-                arrays[col.name] = pa.array([None if v is None else str(v) for v in values], pa.string())
+        for col in table.columns:
+            parts = chunks.pop(col.name) or [_sqlite_array((), col)]
+            if len({a.type for a in parts}) > 1:  # some batch held a value of another kind: all as text
+                parts = [pa.array([None if v is None else str(v) for v in a.to_pylist()], pa.string())
+                         if a.type != pa.string() else a for a in parts]
+            arrays[col.name] = pa.chunked_array(parts)
         try:
             return conform(pa.table(arrays), table, self.check_columns(table).missing)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
@@ -448,6 +458,15 @@ class SqliteReader(SliceReader):
         finally:
             con.close()
         return {str(b): tuple(int(x) for x in sig.split(":")) for b, sig in rows}
+
+
+def _sqlite_array(values, col) -> pa.Array:
+    """One column of SQLite values as Arrow: SQLite hands back int, float or str, built as that
+    array directly (cast to the catalog's type after); a value of another kind makes it text."""
+    try:
+        return pa.array(values, _SQLITE_STORAGE.get(col.type.split("(")[0], pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
 
 
 class _RowHashSum:
