@@ -48,39 +48,22 @@
 
 
 {#-
-    con_firma(relacion, columnas='*')
+    con_firma(relacion, columnas='*', firmar=true)
 
     A select of `columnas` of `relacion` (a ref, a source or a CTE name)
     with one more column, _firma: the fingerprint of those columns
     (firma_fila). List only the columns the reader uses when the relation
     has others that change without changing the result (load times of a
     lookup table reloaded whole): a column left out of the list cannot be
-    read, so it cannot be used without being fingerprinted.
+    read, so it cannot be used without being fingerprinted. With `firmar`
+    false, the same select without _firma (a model that builds without
+    fingerprints on some adapter keeps one query).
 -#}
-{% macro con_firma(relacion, columnas='*') -%}
+{% macro con_firma(relacion, columnas='*', firmar=true) -%}
     select
-        fila.*,
+        fila.*
+        {%- if firmar %},
         {{ firma_fila('fila') }} as _firma
+        {%- endif %}
     from (select {{ columnas }} from {{ relacion }}) as fila
-{%- endmacro %}
-
-
-{#-
-    borrar_filas_ausentes(columna, relacion, columna_relacion)
-
-    Post-hook of an incremental model whose rows each come from one row of
-    `relacion`: deletes the model's rows whose `columna` (text) matches no
-    `columna_relacion` (cast to text) of `relacion` any more, the rows whose
-    source row is gone, as a full build would leave them out. Nothing on a
-    full build.
--#}
-{% macro borrar_filas_ausentes(columna, relacion, columna_relacion) -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} as anterior
-        where not exists (
-            select 1
-            from {{ relacion }} as fila
-            where cast(fila.{{ columna_relacion }} as {{ dbt.type_string() }}) = anterior.{{ columna }}
-        )
-    {%- endif -%}
 {%- endmacro %}

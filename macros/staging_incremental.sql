@@ -26,26 +26,29 @@
 
 
 {#-
-    borrar_claves_ausentes(fuente, tabla, clave_fuente, solo_vigentes=true)
+    borrar_claves_ausentes(relacion, clave_relacion, tipo, clave=none, solo_vigentes=false)
 
-    Post-hook of an incremental staging table: deletes the staged rows whose
-    key (the model's unique_key) no longer has a row in the raw table `source(fuente,
-    tabla)` (`clave_fuente`, cast to integer as the model casts it), or with
+    Post-hook of an incremental model whose rows each come from one row of
+    `relacion` (a source or a ref): deletes the model's rows whose key
+    `clave` (default: the model's unique_key) matches no `clave_relacion`
+    of `relacion` (cast to `tipo`, as the model casts it) any more, or with
     `solo_vigentes` no row that the ingestion has not marked deleted
-    (`_deleted_at`), as the model's own filter reads raw. So the table holds
-    exactly what a full build would: a row marked deleted in the source
-    leaves, and so does a row gone from a reloaded raw table. One anti-join
-    of the two key sets; nothing on a full build.
+    (`_deleted_at`), as the model's own filter reads raw. So the table
+    holds exactly what a full build would: a row marked deleted in the
+    source leaves, and so does a row gone from a reloaded raw table or from
+    the staging table it was computed from. One anti-join of the two key
+    sets; nothing on a full build. Used by the incremental Oro staging
+    tables (dbt_project.yml) and int_fact_ventas_oro.
 -#}
-{% macro borrar_claves_ausentes(fuente, tabla, clave_fuente, solo_vigentes=true) -%}
-    {%- set clave = config.get('unique_key') -%}
+{% macro borrar_claves_ausentes(relacion, clave_relacion, tipo, clave=none, solo_vigentes=false) -%}
+    {%- set clave = clave or config.get('unique_key') -%}
     {%- if is_incremental() -%}
         delete from {{ this }} as anterior
         where not exists (
             select 1
-            from {{ source(fuente, tabla) }} as fila
+            from {{ relacion }} as fila
             where
-                cast(fila.{{ clave_fuente }} as integer) = anterior.{{ clave }}
+                cast(fila.{{ clave_relacion }} as {{ tipo }}) = anterior.{{ clave }}
                 {%- if solo_vigentes %}
                 and fila._deleted_at is null
                 {%- endif %}

@@ -39,7 +39,7 @@
     incremental_strategy='delete+insert',
     unique_key='venta_id',
     on_schema_change='fail',
-    post_hook=["{{ borrar_filas_ausentes('linea_origen_id', ref('stg_orocommerce__order_line_items'), 'linea_orden_id') }}"]
+    post_hook=["{{ borrar_claves_ausentes(ref('stg_orocommerce__order_line_items'), 'linea_orden_id', dbt.type_string(), clave='linea_origen_id') }}"]
 ) }}
 {%- set tasa_iva = var('tasa_iva', 0.13) -%}
 {#- incremental by order when the table holds the fingerprints to compare (one written by an
@@ -93,37 +93,45 @@ with
 
 lineas as (
 
-    {{ con_firma(ref('stg_orocommerce__order_line_items')) }}
+    {{ con_firma(ref('stg_orocommerce__order_line_items'), firmar=con_firmas) }}
 
 ),
 
 ordenes as (
 
-    {{ con_firma(ref('stg_orocommerce__orders')) }}
+    {{ con_firma(ref('stg_orocommerce__orders'), firmar=con_firmas) }}
 
 ),
 
 direcciones as (
 
-    {{ con_firma(ref('stg_orocommerce__order_addresses')) }}
+    {{ con_firma(ref('stg_orocommerce__order_addresses'), firmar=con_firmas) }}
 
 ),
 
 productos as (
 
-    {{ con_firma(ref('stg_orocommerce__products'), 'producto_id, sku, categoria_id, marca_id') }}
+    {{ con_firma(
+        ref('stg_orocommerce__products'),
+        'producto_id, sku, categoria_id, marca_id',
+        firmar=con_firmas
+    ) }}
 
 ),
 
 precisiones as (
 
-    {{ con_firma(ref('stg_orocommerce__product_unit_precisions'), 'producto_id, unidad_codigo, factor_conversion') }}
+    {{ con_firma(
+        ref('stg_orocommerce__product_unit_precisions'),
+        'producto_id, unidad_codigo, factor_conversion',
+        firmar=con_firmas
+    ) }}
 
 ),
 
 productos_erp as (
 
-    {{ con_firma(ref('stg_csv__productos_erp'), 'sku, costo_unitario') }}
+    {{ con_firma(ref('stg_csv__productos_erp'), 'sku, costo_unitario', firmar=con_firmas) }}
 
 ),
 
@@ -159,19 +167,23 @@ transacciones as (
 
 geografia_direcciones as (
 
-    {{ con_firma(ref('int_dim_geografia__direcciones'), 'origen, direccion_id, pais_codigo, geografia_id') }}
+    {{ con_firma(
+        ref('int_dim_geografia__direcciones'),
+        'origen, direccion_id, pais_codigo, geografia_id',
+        firmar=con_firmas
+    ) }}
 
 ),
 
 almacen_central as (
 
-    {{ con_firma(ref('int_fact_almacen_central'), 'almacen_codigo') }}
+    {{ con_firma(ref('int_fact_almacen_central'), 'almacen_codigo', firmar=con_firmas) }}
 
 ),
 
 orden_de_linea as (
 
-    {{ con_firma(ref('int_fact_ventas_oro__orden_de_linea')) }}
+    {{ con_firma(ref('int_fact_ventas_oro__orden_de_linea'), firmar=con_firmas) }}
 
 ),
 
@@ -191,7 +203,7 @@ impuesto_de_linea_calculo as (
 
 impuesto_de_linea as (
 
-    {{ con_firma('impuesto_de_linea_calculo') }}
+    {{ con_firma('impuesto_de_linea_calculo', firmar=con_firmas) }}
 
 ),
 
@@ -266,7 +278,7 @@ descuento_por_linea_calculo as (
 
 descuento_por_linea as (
 
-    {{ con_firma('descuento_por_linea_calculo') }}
+    {{ con_firma('descuento_por_linea_calculo', firmar=con_firmas) }}
 
 ),
 
@@ -304,7 +316,7 @@ descuento_por_orden_calculo as (
 
 descuento_por_orden as (
 
-    {{ con_firma('descuento_por_orden_calculo') }}
+    {{ con_firma('descuento_por_orden_calculo', firmar=con_firmas) }}
 
 ),
 
@@ -337,7 +349,7 @@ metodo_pago_de_orden_calculo as (
 
 metodo_pago_de_orden as (
 
-    {{ con_firma('metodo_pago_de_orden_calculo') }}
+    {{ con_firma('metodo_pago_de_orden_calculo', firmar=con_firmas) }}
 
 ),
 
