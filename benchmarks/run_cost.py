@@ -57,8 +57,9 @@ def _timed(project, *args: str) -> dict:
     # every dbt node of every phase: run_etl logs one line per node with its time (tests at DEBUG)
     nodes = [(float(m["secs"]), m["name"]) for m in _NODE_LINE.finditer(proc.stdout)]
     slow = sorted(nodes, reverse=True)[:SLOWEST]
-    dbt_s = sum(float(p.get("duration_s") or 0) for p in metrics.get("phases", []) if not p["phase"].startswith("Extract"))
-    extract_s = sum(float(p.get("duration_s") or 0) for p in metrics.get("phases", []) if p["phase"].startswith("Extract"))
+    phases = [p for p in metrics.get("phases", []) if not p.get("layer_of")]   # a layer is inside its build
+    dbt_s = sum(float(p.get("duration_s") or 0) for p in phases if not p["phase"].startswith("Extract"))
+    extract_s = sum(float(p.get("duration_s") or 0) for p in phases if p["phase"].startswith("Extract"))
     oro_rows = sum(int(n) for t, n in (metrics.get("tables") or {}).items() if not t.startswith("raw_csv."))
     return {"wall": wall, "cpu": cpu, "rss_mb": metrics.get("peak_memory_mb", 0.0), "slow": slow,
             "publish_s": float(metrics.get("publish_s") or 0.0), "dbt_s": dbt_s, "extract_s": extract_s,

@@ -62,7 +62,8 @@ def _timeline(phases: list[dict], total_s: float) -> str:
         x = left + p["start_s"] * scale
         w = max(p["duration_s"] * scale, 2)
         colour = _PHASE_COLOUR.get(p.get("status", "ok"), "#2f81f7")
-        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" font-size="13">{escape(p["phase"])}</text>')
+        label = f'· {p["phase"]}' if p.get("layer_of") else p["phase"]   # a layer of the build above it
+        parts.append(f'<text x="{left - 8}" y="{y + 14}" text-anchor="end" font-size="13">{escape(label)}</text>')
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="18" rx="3" fill="{colour}">'
                      f'<title>{escape(p["phase"])}: {p["duration_s"]:.1f} s ({escape(p.get("status", "ok"))})</title></rect>')
         parts.append(f'<text x="{x + w + 6:.1f}" y="{y + 14}" font-size="12" fill="#57606a" '

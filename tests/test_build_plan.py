@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ingest.catalog import Column, Table  # noqa: E402
+from ingest.orchestrator import CHANGED_PHASE, LAYERS  # noqa: E402
 from ingest.sources.sql_tables import make_reader  # noqa: E402
 
 PRICES = Table("precios", "orocommerce", (Column("id", "integer", False), Column("sku", "varchar(255)"),
@@ -104,10 +106,13 @@ def _no_source_ancestor(manifest) -> set[str]:
 
 
 def test_changed_selection_is_the_full_selection_restricted_to_the_changes(monkeypatch, tmp_path):
+    """A full build's four phases select every node once; a build of what changed is one dbt
+    invocation that selects what the full build does, less the nodes no source feeds, and a
+    change of one CSV selects its chain only."""
     from dbt.cli.main import dbtRunner
 
     from ingest.build_state import DAILY_TAG
-    from ingest.orchestrator import transform_steps
+    from ingest.orchestrator import CHANGED_STEP, transform_steps
 
     monkeypatch.setenv("PUNTAFINA_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
@@ -124,14 +129,13 @@ def test_changed_selection_is_the_full_selection_restricted_to_the_changes(monke
 
     everything = [f"source:{s.source_name}.{s.name}+" for s in manifest.sources.values()] + [f"tag:{DAILY_TAG}+"]
     full, changed = transform_steps(None, None), transform_steps(None, everything)
-    seen_full, seen_changed = [], set()
-    for (title, full_args), (_, changed_args) in zip(full, changed):
-        a, b = ls(full_args), ls(changed_args)
-        assert b <= a, f"{title}: the changed-only phase selects what the full phase does not: {sorted(b - a)[:5]}"
-        seen_full.append(a)
-        seen_changed |= b
+    assert [title for title, _ in full] == list(LAYERS)
+    assert [title for title, _ in changed] == [CHANGED_STEP], "a build of what changed is one dbt invocation"
+    seen_full = [ls(args) for _, args in full]
     union = set().union(*seen_full)
     assert sum(map(len, seen_full)) == len(union), "a node is selected by two phases of a full run"
+    seen_changed = ls(changed[0][1])
+    assert seen_changed <= union, f"the changed-only build selects what no full phase does: {sorted(seen_changed - union)[:5]}"
     lost = union - seen_changed
     assert lost == _no_source_ancestor(manifest) & union, f"selected by a full run only: {sorted(lost)[:8]}"
     assert {"monedas_iso", "dim_fecha"} <= lost and not any(n.startswith("fact_") for n in lost)
@@ -237,6 +241,18 @@ def test_one_changed_file_rebuilds_what_reads_it(built):
     built_names = {r[1] for r in m["relations"]}
     assert {"stg_csv__metas_ventas", "fact_metas_ventas"} <= built_names
     assert not {"dim_fecha", "monedas_iso", "stg_orocommerce__orders"} & built_names
+    # one dbt invocation, reported per layer on the console and on the run's timeline
+    out = proc.stdout
+    assert "== 2-5/5 " in out and "== 3/5 " not in out, out[-3000:]
+    staging, facts = LAYERS[0], LAYERS[2]
+    assert re.search(rf"{re.escape(staging)}\s+[1-9]\d* built", out), out[-3000:]
+    assert re.search(rf"{re.escape(facts)}\s+[1-9]\d* built, [1-9]\d* test\(s\) passed", out), out[-3000:]
+    phases = {p["phase"]: p for p in m["phases"]}
+    build = phases[CHANGED_PHASE]
+    for layer in (staging, facts):
+        assert phases[layer]["layer_of"] == CHANGED_PHASE and build["start_s"] <= phases[layer]["start_s"], m["phases"]
+        assert phases[layer]["start_s"] + phases[layer]["duration_s"] <= build["start_s"] + build["duration_s"] + 0.5
+    assert phases[staging]["start_s"] < phases[facts]["start_s"]
     (total_after,) = built.warehouse_query("select sum(monto_meta) from dw.fact_metas_ventas")[0]
     assert round(float(total_after) - float(total_before), 2) == round(123456.78 - float(old), 2)
 
