@@ -93,7 +93,8 @@ def _upstream(model: dict, nodes: dict) -> tuple[list[str], list[str]]:
 
 # what a failing rule of a columnas_validas test means, and what its figure counts
 _RULE_FAILS = {"required_fields": "{:,} row(s) with a null (required)", "duplicates": "{:,} repeated value(s) (a key)",
-               "ranges": "{:,} row(s) outside the accepted values or range"}
+               "ranges": "{:,} row(s) outside the accepted values or range",
+               "referential_integrity": "{:,} row(s) whose key its parent lacks"}
 
 
 def _rules(meta) -> list[tuple[str, str]]:
@@ -110,6 +111,7 @@ def _rules(meta) -> list[tuple[str, str]]:
     out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in listed("unicas")]
     out += [("ranges", c) for c in (kw.get("aceptados") or {})]
     out += [("ranges", c) for c in (kw.get("rangos") or {})]
+    out += [("referential_integrity", c) for c in (kw.get("relaciones") or {})]
     return out
 
 
@@ -145,10 +147,12 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
         entry = {"validation": _kind(getattr(meta, "name", None), node.name), "test": node.name,
                  "column": getattr(node, "column_name", None), "status": _STATUS.get(str(r.status), "failed"),
                  "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
-        entries = [entry]
+        entries, parents = [entry], node.depends_on.nodes
         if getattr(meta, "name", None) == "columnas_validas":  # one query, one check per rule
             entries = _per_rule(entry, _rules(meta), r, failed_rules)
-        for parent in node.depends_on.nodes:
+            # the tested model's checks (its relations' parents are read, not tested)
+            parents = [node.attached_node] if getattr(node, "attached_node", None) else parents
+        for parent in parents:
             tests_by_parent.setdefault(parent, []).extend(entries)
     staging = [n for n in nodes.values() if n["resource_type"] == "model" and n["path"].startswith("staging/")]
     if not staging:

@@ -1,5 +1,6 @@
 """The project's generic data tests where they replace dbt's own: `columnas_validas` (a model's
-not_null, unique, combination-unique, accepted_values, range and no-negative rules in one query)
+not_null, unique, combination-unique, accepted_values, range, no-negative and relationships rules
+in one query)
 must fail on each broken row exactly as the per-column tests did, on DuckDB and PostgreSQL, and the
 validation reports must still say which rule of which column failed, and by how many rows.
 
@@ -18,8 +19,8 @@ import pytest
 from conftest import PG, ROOT, drop_pg_database, pg_admin, require_pg
 
 # id: unique, no null; nombre: one null; valor: two nulls, one value out of [0, 10], one negative;
-# codigo: one value not accepted, one repeated (unique counts one duplicated key); (grupo, linea):
-# one repeated combination, whose null linea counts as a value
+# codigo: one value not accepted, one repeated (unique counts one duplicated key), one (z) not in
+# crudo.codigos; (grupo, linea): one repeated combination, whose null linea counts as a value
 ROWS = [(1, "a", None, "x", "g", 1), (2, None, None, "y", "g", 1), (3, "c", 7, "x", "h", None),
         (4, "d", 12, "z", "h", None), (5, "e", -1, "w", "h", 2)]
 COLUMNS = "id integer, nombre varchar, valor integer, codigo varchar, grupo varchar, linea integer"
@@ -35,6 +36,7 @@ sources:
               arguments:
                 requeridas: [id]
                 unicas: [id]
+      - name: codigos
 models:
   - name: stg_prueba__filas
     data_tests:
@@ -48,6 +50,10 @@ models:
             rangos:
               valor: {min_value: 0, max_value: 10}
               id: {min_value: 1}
+            relaciones:
+              codigo: {a: "source('crudo', 'codigos')", campo: codigo, permitidos: [w]}
+              grupo: {a: "source('crudo', 'codigos')", campo: codigo}
+              nombre: {a: "source('crudo', 'filas')", campo: nombre}
       - columnas_validas:
           name: reglas_donde_hay_valor
           arguments:
@@ -66,7 +72,11 @@ models:
 # (validation kind, column) -> failing rows, as the per-column tests each counted them
 EXPECTED = {("required_fields", "id"): 0, ("required_fields", "nombre"): 1, ("required_fields", "valor"): 2,
             ("duplicates", "id"): 0, ("duplicates", "codigo"): 1, ("duplicates", "grupo, linea"): 2,
-            ("ranges", "codigo"): 1, ("ranges", "id"): 0, ("ranges", "valor"): 2}
+            ("ranges", "codigo"): 1, ("ranges", "id"): 0, ("ranges", "valor"): 2,
+            # codigo: z has no parent (w is allowed without one); grupo: no g or h among the codes (5
+            # rows); nombre: every non-null value is its own parent
+            ("referential_integrity", "codigo"): 1, ("referential_integrity", "grupo"): 5,
+            ("referential_integrity", "nombre"): 0}
 
 
 class _Wh:
@@ -98,7 +108,8 @@ def _project(tmp: Path, target: str, db: str | None) -> Path:
 def tiny(request, tmp_path):
     target, db = request.param, None
     values = ", ".join("(" + ", ".join("null" if v is None else repr(v) for v in row) + ")" for row in ROWS)
-    ddl = ["create schema crudo", f"create table crudo.filas ({COLUMNS})", f"insert into crudo.filas values {values}"]
+    ddl = ["create schema crudo", f"create table crudo.filas ({COLUMNS})", f"insert into crudo.filas values {values}",
+           "create table crudo.codigos (codigo varchar)", "insert into crudo.codigos values ('x'), ('y')"]
     if target == "duckdb":
         import duckdb
 
@@ -158,9 +169,11 @@ def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule
     assert f"{failed.node.name}: nombre: 1 row(s) with a null (required)" in said, said
     assert f"{failed.node.name}: grupo, linea: 2 repeated value(s) (a key)" in said, said
     assert f"{failed.node.name}: valor: 2 row(s) outside the accepted values or range" in said, said
+    assert f"{failed.node.name}: grupo: 5 row(s) whose key its parent lacks" in said, said
     assert not any(": id: " in line for line in said), said   # a rule that passes is not named
     checks = {(v["test"], v["validation"], v["column"]): (v["status"], v["failing_rows"])
-              for v in report["validations"] if v["validation"] in ("required_fields", "duplicates", "ranges")}
+              for v in report["validations"]
+              if v["validation"] in ("required_fields", "duplicates", "ranges", "referential_integrity")}
     name = failed.node.name
     for (kind, column), rows in EXPECTED.items():
         assert checks[(name, kind, column)] == ("failed" if rows else "passed", rows), (kind, column, checks)
@@ -173,7 +186,8 @@ def test_columnas_validas_needs_a_rule(tmp_path):
     """A declaration without any rule (or a range without bounds) is a compile error that names it."""
     from dbt.cli.main import dbtRunner
 
-    for args, message in (("{}", "give requeridas, unicas, aceptados or rangos"),
+    for args, message in (("{}", "give requeridas, unicas, aceptados, rangos or relaciones"),
+                          ("{relaciones: {valor: {campo: valor}}}", "the relation of valor needs a (the parent) and campo"),
                           ("{rangos: {valor: {}}}", "the range of valor needs min_value, max_value or both")):
         proj = _project(tmp_path / message[:8].replace(" ", "_"), "duckdb", None)
         (proj / "models" / "staging" / "_modelos.yml").write_text(

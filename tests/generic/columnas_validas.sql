@@ -10,18 +10,22 @@
                   mapping {valores: [...], quote: false} as SQL literals;
       rangos      column -> {min_value, max_value}: the non-null values lie
                   within both inclusive bounds, either may be left out
-                  (rango_valores; {min_value: 0} is no_negativo).
+                  (rango_valores; {min_value: 0} is no_negativo);
+      relaciones  column -> {a: ref('parent'), campo: its column,
+                  permitidos: [values that pass without a parent]}: every
+                  non-null value is a `campo` of `a` (dbt's relationships).
     Returns one row per rule that fails: validacion (required_fields,
-    duplicates or ranges: the validation reports' kinds), columna and
-    filas: null rows, duplicated keys (one per repeated value, as dbt's
-    unique counts), rows out of the accepted values or the range. The
-    failures figure is their sum. The required columns, the accepted
-    values and the ranges are one scan of the model; each key one
-    aggregate more.
+    duplicates, ranges or referential_integrity: the validation reports'
+    kinds), columna and filas: null rows, duplicated keys (one per
+    repeated value, as dbt's unique counts), rows out of the accepted
+    values or the range, rows whose key the parent lacks (as dbt's
+    relationships counts). The failures figure is their sum. The required
+    columns, the accepted values and the ranges are one scan of the model;
+    each key and each relation one query more.
     Optional `where`: dbt's standard test config filters the tested model
     first.
 -#}
-{% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}) %}
+{% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}, relaciones={}) %}
 
     {{ config(fail_calc='coalesce(sum(filas), 0)') }}
     {%- set requeridas = [requeridas] if requeridas is string else (requeridas | list) -%}
@@ -64,9 +68,25 @@
     {%- for clave in ([unicas] if unicas is string else unicas) -%}
         {%- do claves.append((clave if clave is string else clave | join(', '), clave is string)) -%}
     {%- endfor -%}
-    {%- if reglas | length == 0 and claves | length == 0 -%}
+    {#- each relation as (column, parent relation, parent column, SQL literals that pass) -#}
+    {%- set padres = [] -%}
+    {%- for columna, relacion in relaciones.items() -%}
+        {%- if relacion.get('a') is none or relacion.get('campo') is none -%}
+            {{ exceptions.raise_compiler_error(
+                "columnas_validas: the relation of " ~ columna ~ " needs a (the parent) and campo"
+            ) }}
+        {%- endif -%}
+        {%- set literales = [] -%}
+        {%- for valor in relacion.get('permitidos', []) -%}
+            {%- do literales.append(
+                valor | string if valor is number else "'" ~ (valor | string | replace("'", "''")) ~ "'"
+            ) -%}
+        {%- endfor -%}
+        {%- do padres.append((columna, relacion.a, relacion.campo, literales)) -%}
+    {%- endfor -%}
+    {%- if reglas | length == 0 and claves | length == 0 and padres | length == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "columnas_validas: give requeridas, unicas, aceptados or rangos"
+            "columnas_validas: give requeridas, unicas, aceptados, rangos or relaciones"
         ) }}
     {%- endif %}
 
@@ -102,6 +122,25 @@
     ),
     {%- endfor %}
 
+    {% for columna, padre, campo, permitidos in padres %}
+    huerfanas_{{ loop.index }} as (
+
+        select count(*) as filas
+        from {{ model }} as hija
+        where
+            hija.{{ columna }} is not null
+            {%- if permitidos %}
+                and hija.{{ columna }} not in ({{ permitidos | join(', ') }})
+            {%- endif %}
+            and not exists (
+                select 1
+                from {{ padre }} as fila_padre
+                where fila_padre.{{ campo }} = hija.{{ columna }}
+            )
+
+    ),
+    {%- endfor %}
+
     por_regla as (
 
         {%- for validacion, columna, falla in reglas %}
@@ -110,7 +149,7 @@
                 '{{ columna }}' as columna,
                 filas_{{ loop.index }} as filas
             from conteos
-            {%- if not loop.last or claves | length > 0 %}
+            {%- if not loop.last or claves | length > 0 or padres | length > 0 %}
                 union all
             {%- endif %}
         {%- endfor %}
@@ -120,6 +159,16 @@
                 '{{ columnas }}' as columna,
                 filas
             from duplicadas_{{ loop.index }}
+            {%- if not loop.last or padres | length > 0 %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+        {%- for columna, padre, campo, permitidos in padres %}
+            select
+                'referential_integrity' as validacion,
+                '{{ columna }}' as columna,
+                filas
+            from huerfanas_{{ loop.index }}
             {%- if not loop.last %}
                 union all
             {%- endif %}
