@@ -51,7 +51,7 @@ def _relation(node: dict) -> str:
 _STATUS = {"pass": "passed", "success": "passed", "warn": "failed", "fail": "failed", "error": "failed",
            "skipped": "skipped"}
 _KINDS = {"not_null": "required_fields", "unique": "duplicates", "combinacion_unica": "duplicates",
-          "relationships": "referential_integrity", "relacion_con_tolerancia": "referential_integrity",
+          "relationships": "referential_integrity",
           "accepted_values": "ranges", "rango_valores": "ranges", "no_negativo": "ranges",
           "vigencia_scd2": "ranges", "recuento_igual": "reconciliation", "suma_igual": "reconciliation"}
 
