@@ -290,7 +290,7 @@ def _layer(node, nodes: dict) -> int:
 
 
 def layer_summary(results: list, phase_start_s: float, wall_start: float) -> list[dict]:
-    """What one dbt build of several layers did, per layer: nodes built, checks by status, and
+    """What one dbt build of several layers did, per layer: nodes built, nodes by status, and
     the layer's span (its first node's start to its last node's end, seconds from the run's
     start: ``phase_start_s`` is the invocation's offset, ``wall_start`` its time.time())."""
     layers: list[dict] = [{"phase": name, "built": 0, "counts": {}, "start": None, "end": None, "failed": False}
@@ -301,8 +301,7 @@ def layer_summary(results: list, phase_start_s: float, wall_start: float) -> lis
         status = str(r.status)
         if r.node.resource_type in ("model", "snapshot", "seed") and status == "success":
             layer["built"] += 1
-        if r.node.resource_type == "test" or status in ("error", "skipped"):
-            layer["counts"][status] = layer["counts"].get(status, 0) + 1
+        layer["counts"][status] = layer["counts"].get(status, 0) + 1   # as DbtResult.counts
         layer["failed"] = layer["failed"] or status in ("error", "fail")
         for t in getattr(r, "timing", []) or []:
             if t.started_at and t.completed_at:
@@ -387,9 +386,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
         if not res.results and res.ok:
             log.info("    nothing to build here yet")
         else:
-            log.info(f"    {built} built, {res.counts.get('pass', 0)} test(s) passed, "
-                     f"{res.counts.get('warn', 0)} warned, {res.counts.get('fail', 0)} failed, "
-                     f"{res.counts.get('error', 0)} error(s), {res.counts.get('skipped', 0)} skipped")
+            log.info(f"    {_counts_line(built, res.counts)}")
         ok = ok and res.ok
         end_phase(metrics, "ok" if res.ok else "failed")
         if merged and res.results:
@@ -419,6 +416,12 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     return ok
 
 
+def _counts_line(built: int, counts: dict) -> str:
+    """What a dbt build did, on one line: nodes built, then the nodes by status (dbt's)."""
+    return (f"{built} built, {counts.get('pass', 0)} test(s) passed, {counts.get('warn', 0)} warned, "
+            f"{counts.get('fail', 0)} failed, {counts.get('error', 0)} error(s), {counts.get('skipped', 0)} skipped")
+
+
 def _report_layers(log, metrics: RunMetrics, results: list, wall_start: float) -> None:
     """After one dbt build of several layers: a line per layer (what it built and checked) and,
     in the run metrics, the layers as phases after the build's own (the run page draws them on
@@ -426,10 +429,7 @@ def _report_layers(log, metrics: RunMetrics, results: list, wall_start: float) -
     build = metrics.phases[-1]
     build["phase"] = CHANGED_PHASE
     for lay in layer_summary(results, build["start_s"], wall_start):
-        c = lay["counts"]
-        log.info(f"    {lay['phase']:<32} {lay['built']} built, {c.get('pass', 0)} test(s) passed, "
-                 f"{c.get('warn', 0)} warned, {c.get('fail', 0)} failed, {c.get('error', 0)} error(s), "
-                 f"{c.get('skipped', 0)} skipped")
+        log.info(f"    {lay['phase']:<32} {_counts_line(lay['built'], lay['counts'])}")
         metrics.phases.append({"phase": lay["phase"], "start_s": round(lay["start"], 2),
                                "duration_s": round(lay["end"] - lay["start"], 2),
                                "status": "failed" if lay["failed"] else build["status"], "layer_of": CHANGED_PHASE})

@@ -141,34 +141,25 @@
     ),
     {%- endfor %}
 
+    {#- one row per rule: (validacion, columna, its count, the CTE that holds it) -#}
+    {%- set filas_por_regla = [] -%}
+    {%- for validacion, columna, falla in reglas -%}
+        {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, 'conteos')) -%}
+    {%- endfor -%}
+    {%- for columnas, sin_nulos in claves -%}
+        {%- do filas_por_regla.append(('duplicates', columnas, 'filas', 'duplicadas_' ~ loop.index)) -%}
+    {%- endfor -%}
+    {%- for columna, padre, campo, permitidos in padres -%}
+        {%- do filas_por_regla.append(('referential_integrity', columna, 'filas', 'huerfanas_' ~ loop.index)) -%}
+    {%- endfor %}
     por_regla as (
 
-        {%- for validacion, columna, falla in reglas %}
+        {%- for validacion, columna, filas, cte in filas_por_regla %}
             select
                 '{{ validacion }}' as validacion,
                 '{{ columna }}' as columna,
-                filas_{{ loop.index }} as filas
-            from conteos
-            {%- if not loop.last or claves | length > 0 or padres | length > 0 %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-        {%- for columnas, sin_nulos in claves %}
-            select
-                'duplicates' as validacion,
-                '{{ columnas }}' as columna,
-                filas
-            from duplicadas_{{ loop.index }}
-            {%- if not loop.last or padres | length > 0 %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-        {%- for columna, padre, campo, permitidos in padres %}
-            select
-                'referential_integrity' as validacion,
-                '{{ columna }}' as columna,
-                filas
-            from huerfanas_{{ loop.index }}
+                {{ filas }} as filas
+            from {{ cte }}
             {%- if not loop.last %}
                 union all
             {%- endif %}
