@@ -277,7 +277,8 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics,
     from ingest import orchestrator as orch
 
     select = getattr(args, "select", None)
-    total = 1 if extract_only else 1 + len(orch.transform_steps(select))
+    # the extract, then the build's four layers (one dbt invocation, headed "2-5/5"), or a selection
+    total = 1 if extract_only else 1 + (1 if select else len(orch.LAYERS))
     orch._phase(log, 1, total, "Extract (dlt -> raw)", metrics)
     ok = orch.extract(cfg, wh, systems, full, metrics)
     loaded = sorted(t for t, rows in metrics.tables.items() if rows)

@@ -55,8 +55,8 @@ class RunMetrics:
     cpu_percent: float = 0.0
     build_plan: str = ""         # what the transform built and why (ingest/build_state.py)
     relations: list = field(default_factory=list)  # [schema, name] of every relation the build wrote
-    # {phase, start_s, duration_s, status}: the run page's timeline; a build of what changed (one dbt
-    # invocation) is followed by its layers' spans, each with layer_of (not phases of their own)
+    # {phase, start_s, duration_s, status}: the run page's timeline; a build (one dbt invocation of
+    # the four layers) is followed by its layers' spans, each with layer_of (not phases of their own)
     phases: list = field(default_factory=list)
     rejected: dict = field(default_factory=dict)  # raw_<system>.<table> -> malformed lines kept in _rechazo
     deleted: dict = field(default_factory=dict)  # raw_<system>.<table> -> rows this run marked deleted
@@ -68,15 +68,18 @@ class RunMetrics:
 _CLOCKS: dict[str, float] = {}  # run_id -> monotonic start (phases' offsets)
 
 
-def _phase(log, n: int | str, total: int, title: str, metrics: RunMetrics | None = None) -> None:
+def _phase(log, n: int | str, total: int, title: str, metrics: RunMetrics | None = None,
+           name: str | None = None) -> None:
+    """Prints the phase's header and opens its entry in the run metrics, under ``name`` (default
+    ``title``)."""
     from ingest.logs import set_context
 
-    set_context(phase=title)
+    set_context(phase=name or title)   # the log records' phase and the progress bar's label
     log.info(f"\n== {n}/{total} {title} ==")
     if metrics is not None:
         end_phase(metrics, "ok")
         t0 = _CLOCKS.setdefault(metrics.run_id, time.monotonic())
-        metrics.phases.append({"phase": title, "start_s": round(time.monotonic() - t0, 2), "duration_s": 0.0,
+        metrics.phases.append({"phase": name or title, "start_s": round(time.monotonic() - t0, 2), "duration_s": 0.0,
                                "status": "running"})
 
 
@@ -228,54 +231,48 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
 
 # The layers of a build, in the order of the phases of a full build (PHASES_RUN after the extract)
 LAYERS = PHASES_RUN[1:]
-# a build of what changed: the four layers in one dbt invocation (transform_steps)
+# A build is the four layers in one dbt invocation (transform_steps): its console title -> its name
+# in the run metrics, where each layer's entry follows it with layer_of
+ALL_STEP = "Validate and populate, dimensions, facts, final checks: everything, in one dbt build"
+ALL_PHASE = "Build everything"
 CHANGED_STEP = "Validate and populate, dimensions, facts, final checks: what changed, in one dbt build"
-CHANGED_PHASE = "Build what changed"   # its name in the run metrics; each layer's entry has layer_of
+CHANGED_PHASE = "Build what changed"
+ONE_BUILD = {ALL_STEP: ALL_PHASE, CHANGED_STEP: CHANGED_PHASE}
 
 
 def transform_steps(select: str | None, changes: list[str] | None = None,
                     rebuild_incremental: bool = False) -> list[tuple[str, list[str]]]:
-    """The dbt phases of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
-    None builds everything, in four phases (staging, dimensions, facts, final checks), each a
-    dbt invocation; a list builds what reads those changes in ONE invocation (CHANGED_STEP): a
-    day of changes is a few narrow chains (stg -> int -> fact -> tests), and the barrier at the
-    end of each phase left a core idle while the longest chain ran (scale 100: the dbt part of
-    such a run 66 -> 42 s, 88 -> 66 user CPU s, the same nodes and checks; benchmarks/README.md).
-    A full build is wide at every layer, where the barriers cost about 7 %, and keeps its phases.
-    ``rebuild_incremental``: the staging and facts phases run with --full-refresh, so the
-    incremental staging tables, the incremental intermediate models (int_fact_ventas_oro) and
-    the facts are rebuilt from what they read (a build of everything because the project
-    changed, or its last build is unknown: what they hold was written by other code or
-    variables; the models that cannot be rebuilt keep their rows, full_refresh=false)."""
+    """The dbt invocations of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
+    None builds everything (ALL_STEP), a list what reads those changes (CHANGED_STEP), each in ONE
+    dbt invocation of the four layers (staging, dimensions, facts, final checks) in dbt's own order:
+    a failed check skips what descends from it, and dw is published only when every node passed.
+    One invocation instead of one per layer: each invocation paid dbt's start (1-2 s), and the
+    barrier at the end of each layer left a core idle while its longest chain ran (a day of changes
+    at scale 100: the dbt part 66 -> 42 s; a full build at scale 1: 15.1-17.5 -> 13.9-16.1 s wall,
+    the same nodes and checks; benchmarks/README.md). ``select``: that selection, alone.
+    ``rebuild_incremental``: with --full-refresh, so the incremental staging tables, the incremental
+    intermediate models (int_fact_ventas_oro) and the facts are rebuilt from what they read (a build
+    of everything because the project changed, or its last build is unknown: what they hold was
+    written by other code or variables; the models that cannot be rebuilt keep their rows,
+    full_refresh=false; the dimensions and audits are tables, rebuilt either way)."""
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
     if changes == []:
         return []
     if changes is not None:
-        # every node reading a change and every test on any of them, dbt's own order: a failed
-        # check skips what descends from it, and dw is published only when all passed
         return [(CHANGED_STEP, ["build", "--select", *changes])]
-    # Each phase builds what the earlier ones did not; a test runs in the phase where the last
-    # of its parents is built (indirect selection "buildable"), so every test runs exactly once.
-    staged = ["resource_type:seed", "path:models/staging", "path:snapshots"]
-    buildable = ["--indirect-selection", "buildable"]
-    rebuild = ["--full-refresh"] if rebuild_incremental else []
-    return [
-        (LAYERS[0], ["build", "--select", *staged, *buildable] + rebuild),
-        (LAYERS[1], ["build", "--select", "+path:models/dimensions", "--exclude", *staged, *buildable]),
-        (LAYERS[2], ["build", "--select", "+path:models/facts", "--exclude", "+path:models/dimensions",
-                     *staged, *buildable] + rebuild),
-        (LAYERS[3], ["build", "--exclude", "+path:models/facts", "+path:models/dimensions", *staged,
-                     *buildable]),
-    ]
+    return [(ALL_STEP, ["build"] + (["--full-refresh"] if rebuild_incremental else []))]
 
 
 def _layer(node, nodes: dict) -> int:
     """The layer (index in LAYERS) a dbt node belongs to: staging (seeds, snapshots, staging
     models and the tests of sources), dimensions, facts (models/dimensions, models/facts, with
     their intermediate models), final checks (the rest); a test in the layer of its latest
-    parent among ``nodes`` (unique_id -> node), else of the file that defines it."""
+    parent among ``nodes`` (unique_id -> node), else of the file that defines it; the on-run-start
+    hooks in the first layer, the on-run-end hooks (the publish) in the last."""
     path = str(getattr(node, "original_file_path", "") or "")
+    if node.resource_type == "operation":
+        return 0 if "on-run-start" in node.unique_id else len(LAYERS) - 1
     if node.resource_type == "test":
         parents = [nodes[u] for u in node.depends_on.nodes if u in nodes]
         if parents:
@@ -344,8 +341,9 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
     ok = True
     all_results: list = []
     for i, (title, args) in enumerate(steps):
-        merged = title == CHANGED_STEP   # the four layers in one invocation: phases 2-5 of 5
-        _phase(log, f"{first_phase + i}-{total}" if merged else first_phase + i, total, title, metrics)
+        merged = title in ONE_BUILD   # the four layers in one invocation: phases 2-5 of 5
+        _phase(log, f"{first_phase + i}-{total}" if merged else first_phase + i, total, title, metrics,
+               ONE_BUILD.get(title))
         wall_start = time.time()
         if not ok:
             log.info("    skipped: an earlier step failed")
@@ -360,7 +358,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             # phase from the sources once (raw keeps every row, so a full refresh gives what the
             # incremental path would have; models that cannot be rebuilt have full_refresh=false)
             log.warning(f"    {', '.join(resynced)}: the project changed the columns of this incremental "
-                        "model (an upgrade); rebuilding this phase from the sources (--full-refresh)")
+                        "model (an upgrade); building again from the sources (--full-refresh)")
             phase = args + ["--full-refresh"]
             res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)
         retries, delay = cfg.batch["max_retries"], cfg.batch["retry_delay"]
@@ -368,10 +366,10 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             lost = _connection_lost(res)
             if res.ok or lost is None:
                 break
-            # the warehouse went away (restart, failover, network): the phase's nodes are
-            # idempotent, so the phase runs again, per batch.max_retries / retry_delay
+            # the warehouse went away (restart, failover, network): the build's nodes are
+            # idempotent, so it runs again, per batch.max_retries / retry_delay
             log.warning(f"    building: attempt {attempt} of {retries + 1} failed ({lost}); "
-                        f"retrying this phase in {delay:g} s")
+                        f"retrying the build in {delay:g} s")
             time.sleep(delay)
             res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)   # as last run (a resync's full refresh too)
         built = sum(v for k, v in res.built.items() if k in ("model", "snapshot", "seed"))
@@ -427,12 +425,11 @@ def _report_layers(log, metrics: RunMetrics, results: list, wall_start: float) -
     in the run metrics, the layers as phases after the build's own (the run page draws them on
     its timeline, overlapping where dbt ran them side by side)."""
     build = metrics.phases[-1]
-    build["phase"] = CHANGED_PHASE
     for lay in layer_summary(results, build["start_s"], wall_start):
         log.info(f"    {lay['phase']:<32} {_counts_line(lay['built'], lay['counts'])}")
         metrics.phases.append({"phase": lay["phase"], "start_s": round(lay["start"], 2),
                                "duration_s": round(lay["end"] - lay["start"], 2),
-                               "status": "failed" if lay["failed"] else build["status"], "layer_of": CHANGED_PHASE})
+                               "status": "failed" if lay["failed"] else build["status"], "layer_of": build["phase"]})
 
 
 def _publish_outcome(wh: Warehouse, metrics: RunMetrics, results: list, ok: bool) -> None:

@@ -226,9 +226,11 @@ def test_the_run_says_and_records_what_it_did(built):
     project = built
     out = project.first_run.stdout
     assert re.search(r"… \d+/\d+ nodes done, about \d+ s left", out), "long dbt phases show their progress"
-    for phase in ("1/5 Extract", "2/5 Validate and populate", "3/5 Dimensions", "4/5 Facts", "5/5 Final checks",
+    for phase in ("== 1/5 Extract", "== 2-5/5 Validate and populate, dimensions, facts, final checks: everything",
                   "Summary"):
         assert phase in out, out
+    for layer in ("Validate and populate (staging)", "Dimensions", "Facts", "Final checks"):  # a line per layer
+        assert re.search(rf"\n    {re.escape(layer)} +[1-9]\d* built, [1-9]\d* test\(s\) passed", out), (layer, out)
     assert "status       SUCCESS" in out
 
     run_results = json.loads((project.tmp / "dbt_target" / "run_results.json").read_text())
@@ -298,11 +300,18 @@ def test_the_run_page_shows_that_run(built):
     assert figures["records_extracted"] == f"{extracted:,}" and figures["records_failed"] == f"{failed:,}"
     assert figures["success_rate"] == f"{rate:.2f} %" and figures["duration_s"] == f"{duration:.1f} s"
     assert figures["published"].startswith("published: dw shows this run") and figures["published"] == metrics["published"]
-    assert [p["phase"] for p in metrics["phases"]] == [
-        "Extract (dlt -> raw)", "Validate and populate (staging)", "Dimensions", "Facts", "Final checks"]
+    # the extract and the build (one dbt invocation), then the build's layers inside its span
+    assert [(p["phase"], p.get("layer_of")) for p in metrics["phases"]] == [
+        ("Extract (dlt -> raw)", None), ("Build everything", None),
+        *[(layer, "Build everything") for layer in ("Validate and populate (staging)", "Dimensions", "Facts",
+                                                     "Final checks")]]
     assert all(p["status"] == "ok" and p["duration_s"] > 0 for p in metrics["phases"])
-    starts = [p["start_s"] for p in metrics["phases"]]
-    assert starts == sorted(starts) and starts[-1] + metrics["phases"][-1]["duration_s"] <= duration + 1
+    extract, build, *layers = metrics["phases"]
+    assert extract["start_s"] + extract["duration_s"] <= build["start_s"] <= duration
+    assert build["start_s"] + build["duration_s"] <= duration + 1
+    for p in layers:
+        assert build["start_s"] <= p["start_s"] and p["start_s"] + p["duration_s"] <= build["start_s"] + build["duration_s"] + 0.5
+    assert layers[0]["start_s"] == min(p["start_s"] for p in layers), "the staging layer starts first"
     from html import escape
 
     for p in metrics["phases"]:

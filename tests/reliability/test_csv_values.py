@@ -293,7 +293,7 @@ def test_the_accounting_test_can_fail(built):
 
 def test_on_error_fail_stops_the_build_at_a_rejected_line(built):
     """`sources.csv.on_error: fail` reaches dbt as the var csv_on_error: the check that stops the build at
-    the staging phase passed under `skip` and fails, with one row per rejected line, under `fail`."""
+    a failing staging check passed under `skip` and fails, with one row per rejected line, under `fail`."""
     from ingest.config import load_config
 
     project, inputs, _pos, _rates = built
