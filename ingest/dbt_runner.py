@@ -38,19 +38,20 @@ PROGRESS_EVERY_S = float(os.environ.get("PUNTAFINA_PROGRESS_EVERY_S", "5"))
 
 
 def _manifest(common: list[str]):
-    """The project parsed once per process and settings: a run invokes dbt once per phase, and
-    each invocation would otherwise parse the project again (seconds each, before any SQL).
-    Keyed by the flags that shape the manifest (target, vars) and the environment variables
-    profiles.yml reads. None when parsing fails: the invocation then parses and reports it."""
+    """The project parsed once per process and settings: every dbt invocation of a run (the build,
+    a retry, a rebuild after an upgrade) uses it instead of parsing the project again (seconds
+    each, before any SQL). Keyed by the flags that shape the manifest (target, vars) and the
+    environment variables profiles.yml reads. None when parsing fails: the invocation then parses
+    and reports it."""
     from dbt.cli.main import dbtRunner
 
     env = tuple(sorted((k, v) for k, v in os.environ.items()
                        if k.startswith(("PUNTAFINA_", "DW_", "DBT_")) and k != PUBLISH_ENV))
     key = (tuple(common), env)
     if key not in _MANIFESTS:
-        # --no-write-json: the run's first invocation writes manifest.json (_write_manifest_once);
-        # written here too it cost a second write of the same manifest, 1.6-1.8 s a run at this
-        # project's size (benchmarks/README.md). The partial-parse file is still written.
+        # --no-write-json: the build writes manifest.json; written here too it cost a second
+        # write of the same manifest, 1.6-1.8 s a run at this project's size
+        # (benchmarks/README.md). The partial-parse file is still written.
         res = dbtRunner().invoke(["parse", "--no-write-json", *common])
         if not res.success or res.result is None:
             return None
@@ -63,12 +64,12 @@ _WRITTEN: set[tuple[int, str]] = set()  # (manifest, target path) whose manifest
 
 def _write_manifest_once() -> None:
     """dbt writes target/manifest.json at the end of every invocation (about 1.2 s at this
-    project's size: the manifest as a dict, then JSON). A run invokes dbt once per phase with
-    the one manifest parsed for the run (``_manifest``), so the file the first phase writes is
-    the file every later phase would write again: each later write is skipped while that file
-    exists. run_results.json is still written by every invocation (each phase's results, as
-    dbt by hand writes them). Patches dbt 1.11's ``dbt.task.runnable.write_manifest``, the one
-    call that writes it after a run; a dbt without it is left as it is."""
+    project's size: the manifest as a dict, then JSON). Every invocation of a run uses the one
+    manifest parsed for the run (``_manifest``): the build, and a retry after the warehouse went
+    away or a rebuild after an upgrade, which would write the same file again: each later write
+    is skipped while that file exists. run_results.json is still written by every invocation.
+    Patches dbt 1.11's ``dbt.task.runnable.write_manifest``, the one call that writes it after a
+    run; a dbt without it is left as it is."""
     import dbt.task.runnable as runnable
 
     original = getattr(runnable, "write_manifest", None)
