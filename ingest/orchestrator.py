@@ -148,6 +148,19 @@ def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
 
 
 def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
+    """Extracts each system into raw_<system>; False when one could not be extracted. A DuckDB
+    warehouse stays open for the whole extract (Warehouse.held_open), and closes before dbt
+    opens it."""
+    import gc
+
+    with wh.held_open():
+        try:
+            return _extract_systems(cfg, wh, systems, full, metrics)
+        finally:
+            gc.collect()  # dlt's pipelines and their DuckDB handles go before the file closes
+
+
+def _extract_systems(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
     from ingest import progress as progress_bars
     from ingest.pipeline import IngestError, Job
     from ingest.sources.csv_files import CsvStructureError
@@ -223,9 +236,6 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
         metrics.rejected.update({f"raw_{system}.{n}": p.rejected for n, p in res.tables.items() if p.rejected})
         metrics.tables.update({f"raw_{system}.{n}": p.rows for n, p in res.tables.items()})
         del job
-    import gc
-
-    gc.collect()  # release dlt's DuckDB handles before dbt opens the file
     return ok
 
 

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 TARGETS = ("duckdb", "postgres")
+
+# DuckDB files this process holds open (Warehouse.held_open): path -> the connection dlt shares
+_HELD: dict[str, object] = {}
 
 
 class WarehouseError(Exception):
@@ -65,6 +69,31 @@ class Warehouse:
         con.autocommit = True
         return con
 
+    @contextmanager
+    def held_open(self):
+        """DuckDB: the warehouse file open in this process for the duration (the extract), with one
+        connection that every dlt pipeline in it shares (``dlt_destination``). dlt opens the file
+        itself whenever its connection pool is empty and closes it when the pool empties again:
+        several times a job (state, schema, load), and every open reads the catalog and every
+        close checkpoints the file (scale 1: about 0.9 s of a 3.4 s extract). While held, the
+        other connections of this process (``connect``) share the same open database, and
+        closing them checkpoints nothing; the file is checkpointed and closed once, at the end,
+        before dbt opens it. PostgreSQL: nothing to hold."""
+        if self.target != "duckdb":
+            yield
+            return
+        import duckdb
+
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        key = str(self.duckdb_path)
+        con = duckdb.connect(key)
+        _HELD[key] = con
+        try:
+            yield
+        finally:
+            _HELD.pop(key, None)
+            con.close()
+
     def dlt_destination(self, duckdb_config: dict | None = None):
         """dlt's destination; ``duckdb_config``: DuckDB global settings (memory_limit, threads)."""
         import dlt
@@ -73,7 +102,9 @@ class Warehouse:
             from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
             self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-            return dlt.destinations.duckdb(DuckDbCredentials(str(self.duckdb_path), global_config=duckdb_config))
+            held = _HELD.get(str(self.duckdb_path))   # the file held open for the extract, or its path
+            return dlt.destinations.duckdb(DuckDbCredentials(held if held is not None else str(self.duckdb_path),
+                                                             global_config=duckdb_config))
         from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
         c = self.pg

@@ -266,3 +266,46 @@ def test_checkpoints_read_like_the_old_system_and_reset_reloads_a_job(small):
     assert small.raw_counts("orocrm") == sources, "a reload never duplicates"
     assert not (small.tmp / "checkpoints" / "orocrm.reset").exists(), "the request is done"
     assert json.loads(path.read_text())["reset_requested"] is False
+
+
+
+def test_the_extract_opens_the_duckdb_file_once(small, monkeypatch):
+    """orchestrator.extract holds the warehouse open (Warehouse.held_open): dlt loads through that
+    one connection instead of opening the file whenever its connection pool empties (each open
+    reads the catalog, each close checkpoints the file), the rows arrive, and the file is closed
+    at the end (another configuration opens it). Without the hold, dlt opens it itself."""
+    import contextlib
+
+    import duckdb
+
+    from ingest import orchestrator as orch
+
+    p = small
+    _job(p)   # the config, the logs and the warehouse path
+    cfg = load_config(p.config_path, root=p.tmp)
+    wh = Warehouse("duckdb", p.tmp)
+    real_connect = duckdb.connect
+
+    def extract(hold: bool) -> list[str]:
+        """The full extract of both Oro systems; the opens of the warehouse file by dlt (its
+        connection pool passes `config`, the run's own connections do not)."""
+        by_dlt: list[str] = []
+
+        def counting_connect(database=":memory:", *args, **kwargs):
+            if str(database) == str(wh.duckdb_path) and "config" in kwargs:
+                by_dlt.append(str(database))
+            return real_connect(database, *args, **kwargs)
+
+        with monkeypatch.context() as m:
+            m.setattr(duckdb, "connect", counting_connect)
+            if not hold:
+                m.setattr(Warehouse, "held_open", lambda self: contextlib.nullcontext())
+            assert orch.extract(cfg, wh, ["orocommerce", "orocrm"], True, orch.new_metrics("ingest", "duckdb"))
+        return by_dlt
+
+    assert len(extract(hold=False)) >= 2, "dlt opens the file itself when nothing holds it"
+    assert extract(hold=True) == [], "dlt opened the warehouse file although the extract held it open"
+    con = duckdb.connect(str(wh.duckdb_path), config={"threads": 1})   # closed: another configuration opens it
+    con.close()
+    for system in ("orocommerce", "orocrm"):
+        assert p.raw_counts(system) == p.source_counts(system)
