@@ -297,7 +297,9 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics,
         metrics.build_plan = plan.reason
         log.info(f"\n  build plan: {plan.reason}")
         # the incremental staging tables and facts are rebuilt whenever everything is (the project changed)
-        steps = orch.transform_steps(select, plan.changes, rebuild_incremental=plan.everything and not full)
+        # sources.csv.on_error: fail stops the build at the first CSV line rejected in staging: that layer first
+        steps = orch.transform_steps(select, plan.changes, rebuild_incremental=plan.everything and not full,
+                                     staging_first=cfg.dbt_vars().get("csv_on_error") == "fail")
         if steps:
             ok = orch.transform(cfg, wh, steps, full, metrics, 2, total)
         if ok and steps and not select:  # a complete build: the next run builds only what changes after it

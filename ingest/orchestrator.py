@@ -247,11 +247,16 @@ ALL_STEP = "Validate and populate, dimensions, facts, final checks: everything, 
 ALL_PHASE = "Build everything"
 CHANGED_STEP = "Validate and populate, dimensions, facts, final checks: what changed, in one dbt build"
 CHANGED_PHASE = "Build what changed"
-ONE_BUILD = {ALL_STEP: ALL_PHASE, CHANGED_STEP: CHANGED_PHASE}
+# with sources.csv.on_error: fail, the staging layer is built and checked first, alone
+ALL_AFTER_STAGING = "Dimensions, facts, final checks: everything else, in one dbt build"
+CHANGED_AFTER_STAGING = "Dimensions, facts, final checks: what else changed, in one dbt build"
+ONE_BUILD = {ALL_STEP: ALL_PHASE, CHANGED_STEP: CHANGED_PHASE,
+             ALL_AFTER_STAGING: "Build everything after staging",
+             CHANGED_AFTER_STAGING: "Build what changed after staging"}
 
 
 def transform_steps(select: str | None, changes: list[str] | None = None,
-                    rebuild_incremental: bool = False) -> list[tuple[str, list[str]]]:
+                    rebuild_incremental: bool = False, staging_first: bool = False) -> list[tuple[str, list[str]]]:
     """The dbt invocations of a run. ``changes`` (dbt selectors, from ingest.build_state.plan):
     None builds everything (ALL_STEP), a list what reads those changes (CHANGED_STEP), each in ONE
     dbt invocation of the four layers (staging, dimensions, facts, final checks) in dbt's own order:
@@ -264,25 +269,40 @@ def transform_steps(select: str | None, changes: list[str] | None = None,
     intermediate models (int_fact_ventas_oro) and the facts are rebuilt from what they read (a build
     of everything because the project changed, or its last build is unknown: what they hold was
     written by other code or variables; the models that cannot be rebuilt keep their rows,
-    full_refresh=false; the dimensions and audits are tables, rebuilt either way)."""
+    full_refresh=false; the dimensions and audits are tables, rebuilt either way).
+    ``staging_first`` (sources.csv.on_error: fail, which stops the build at the first CSV line
+    rejected in staging, before any dimension or fact is written): the staging layer (seeds,
+    staging, snapshots and their checks) is a dbt invocation of its own, and the rest the next
+    one, which a failed staging check skips; each test runs once, in the invocation that builds
+    the last of its parents (indirect selection "buildable")."""
     if select:
         return [("Transform (selected)", ["build", "--select", select])]
     if changes == []:
         return []
-    if changes is not None:
-        return [(CHANGED_STEP, ["build", "--select", *changes])]
-    return [(ALL_STEP, ["build"] + (["--full-refresh"] if rebuild_incremental else []))]
+    rebuild = ["--full-refresh"] if rebuild_incremental else []
+    if not staging_first:
+        if changes is not None:
+            return [(CHANGED_STEP, ["build", "--select", *changes])]
+        return [(ALL_STEP, ["build", *rebuild])]
+    staged = ["resource_type:seed", "path:models/staging", "path:snapshots"]
+    buildable = ["--indirect-selection", "buildable"]
+    if changes is None:
+        first, rest, title = staged, [], ALL_AFTER_STAGING
+    else:   # each change's staging part (intersections), then the rest of its descendants
+        first, rest, title = [f"{c},{s}" for c in changes for s in staged], ["--select", *changes], CHANGED_AFTER_STAGING
+    return [(LAYERS[0], ["build", "--select", *first, *buildable, *rebuild]),
+            (title, ["build", *rest, "--exclude", *staged, *buildable, *rebuild])]
 
 
-def _layer(node, nodes: dict) -> int:
+def _layer(node, nodes: dict) -> int | None:
     """The layer (index in LAYERS) a dbt node belongs to: staging (seeds, snapshots, staging
     models and the tests of sources), dimensions, facts (models/dimensions, models/facts, with
     their intermediate models), final checks (the rest); a test in the layer of its latest
-    parent among ``nodes`` (unique_id -> node), else of the file that defines it; the on-run-start
-    hooks in the first layer, the on-run-end hooks (the publish) in the last."""
+    parent among ``nodes`` (unique_id -> node), else of the file that defines it; None for the
+    project's hooks (on-run-start, the publish on-run-end): the build's own, in no layer."""
     path = str(getattr(node, "original_file_path", "") or "")
     if node.resource_type == "operation":
-        return 0 if "on-run-start" in node.unique_id else len(LAYERS) - 1
+        return None
     if node.resource_type == "test":
         parents = [nodes[u] for u in node.depends_on.nodes if u in nodes]
         if parents:
@@ -302,9 +322,12 @@ def layer_summary(results: list, phase_start_s: float, wall_start: float) -> lis
     start: ``phase_start_s`` is the invocation's offset, ``wall_start`` its time.time())."""
     layers: list[dict] = [{"phase": name, "built": 0, "counts": {}, "start": None, "end": None, "failed": False}
                           for name in LAYERS]
-    nodes = {r.node.unique_id: r.node for r in results}
+    nodes = {r.node.unique_id: r.node for r in results if r.node.resource_type != "operation"}
     for r in results:
-        layer = layers[_layer(r.node, nodes)]
+        index = _layer(r.node, nodes)
+        if index is None:
+            continue
+        layer = layers[index]
         status = str(r.status)
         if r.node.resource_type in ("model", "snapshot", "seed") and status == "success":
             layer["built"] += 1

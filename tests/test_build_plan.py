@@ -146,6 +146,15 @@ def test_changed_selection_is_the_full_selection_restricted_to_the_changes(monke
     assert "fact_metas_ventas" in picked and "stg_csv__metas_ventas" in picked
     assert not any(n.startswith(("stg_orocommerce__", "stg_orocrm__")) for n in picked)
 
+    # sources.csv.on_error: fail: the staging layer first, alone, then the rest; the two select
+    # what the one build does, each node once, no dimension or fact in the first
+    for changes, whole in ((None, union), (everything, seen_changed), (["source:csv.metas_ventas+"], picked)):
+        first, rest = [ls(args) for _, args in transform_steps(None, changes, staging_first=True)]
+        assert not first & rest, f"selected twice: {sorted(first & rest)[:5]}"
+        assert first | rest == whole, (sorted(whole - first - rest)[:5], sorted(first | rest - whole)[:5])
+        assert "rechazos_csv_con_on_error_fail" in first | rest and not {"rechazos_csv_con_on_error_fail"} & rest
+        assert not any(n.startswith(("dim_", "fact_")) for n in first), sorted(first)
+
 
 # ------------------------------------------------------------------ end to end (DuckDB)
 def _plan(proc) -> str:

@@ -292,8 +292,10 @@ def test_the_accounting_test_can_fail(built):
 
 
 def test_on_error_fail_stops_the_build_at_a_rejected_line(built):
-    """`sources.csv.on_error: fail` reaches dbt as the var csv_on_error: the check that stops the build at
-    a failing staging check passed under `skip` and fails, with one row per rejected line, under `fail`."""
+    """`sources.csv.on_error: fail` reaches dbt as the var csv_on_error: the check that stops the build
+    passed under `skip` and fails, with one row per rejected line, under `fail`; a run under `fail`
+    builds and checks the staging layer alone first, and stops there, before any dimension or fact is
+    written, with dw left as the last good run."""
     from ingest.config import load_config
 
     project, inputs, _pos, _rates = built
@@ -307,3 +309,18 @@ def test_on_error_fail_stops_the_build_at_a_rejected_line(built):
     assert proc.returncode != 0 and check in proc.stdout, proc.stdout[-3000:]
     (rejected,), = project.warehouse_query("select count(*) from staging.stg_csv__rechazos")
     assert rejected >= len(inputs.expected) and f"Got {rejected} result" in proc.stdout, proc.stdout[-3000:]
+
+    dw_before = project.warehouse_query("select count(*), sum(monto_neto) from dw.fact_ventas")
+    project.write_config(sources={"csv": {"path": str(project.tmp / "inputs"), "on_error": "fail"}})
+    try:
+        run = project.run("run", expect=1)   # the var changed: a build of everything
+    finally:
+        project.write_config()
+    out = run.stdout
+    assert "== 2/5 Validate and populate (staging) ==" in out and f"failure      test {check}: Got" in out, out[-3000:]
+    assert f"FAIL  test      {check}" in run.stderr, run.stderr[-3000:]   # the console's errors
+    after = out[out.index("== 3-5/5 Dimensions, facts, final checks: everything else"):]
+    assert "skipped: an earlier step failed" in after and "model     dim_" not in after, out[-3000:]
+    metrics = json.loads(sorted((project.tmp / "reports" / "runs").glob("etl_run_*.json"))[-1].read_text())
+    assert not [r for r in metrics["relations"] if r[1].startswith(("dim_", "fact_", "int_dim_", "int_fact_"))]
+    assert project.warehouse_query("select count(*), sum(monto_neto) from dw.fact_ventas") == dw_before
