@@ -10,7 +10,10 @@ then dbt builds, both with DuckDB embedded). It is split by phase, since they ne
   pyarrow already loaded (about 400 MB whatever the data). With half (512 MiB) the peak at scale
   100 was 932 MB against 593-643 MB at scale 10 (1.45-1.57x: DuckDB fills its limit only at the
   larger scale); with 320 MiB 728 MB, no slower (benchmarks/README.md, 2026-12-07).
-- extract: DuckDB as dlt's destination (its loads and merges) gets an eighth (128 MiB of 1024);
+- extract: DuckDB as dlt's destination (its loads and merges, and the run's own queries: the
+  file is held open for the whole extract, ``Warehouse.held_open``) gets a sixteenth (64 MiB of
+  1024; an eighth before the file was held open: held, DuckDB keeps its buffers between loads, and
+  ingest alone at scale 100 peaked at 512-524 MB with an eighth, 464 with a sixteenth, no slower);
   the reader slices in flight (one per extract worker, and one read ahead per worker while a
   round loads: ``pipeline.ReadAhead``) a quarter together, in Arrow bytes: a table whose rows
   are wide is read in slices of fewer rows than ``chunk_size``. dlt's item buffers
@@ -60,7 +63,7 @@ class Budget:
 
     @property
     def load_duckdb_mb(self) -> int:
-        return max(DUCKDB_FLOOR_MB, self.memory_mb // 8)
+        return max(DUCKDB_FLOOR_MB, self.memory_mb // 16)
 
     @property
     def slice_bytes(self) -> int:

@@ -153,7 +153,9 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
     opens it."""
     import gc
 
-    with wh.held_open():
+    from ingest.budget import Budget
+
+    with wh.held_open(Budget.of(cfg).dlt_duckdb_config()):
         try:
             return _extract_systems(cfg, wh, systems, full, metrics)
         finally:

@@ -70,7 +70,7 @@ class Warehouse:
         return con
 
     @contextmanager
-    def held_open(self):
+    def held_open(self, duckdb_config: dict | None = None):
         """DuckDB: the warehouse file open in this process for the duration (the extract), with one
         connection that every dlt pipeline in it shares (``dlt_destination``). dlt opens the file
         itself whenever its connection pool is empty and closes it when the pool empties again:
@@ -78,7 +78,9 @@ class Warehouse:
         close checkpoints the file (scale 1: about 0.9 s of a 3.4 s extract). While held, the
         other connections of this process (``connect``) share the same open database, and
         closing them checkpoints nothing; the file is checkpointed and closed once, at the end,
-        before dbt opens it. PostgreSQL: nothing to hold."""
+        before dbt opens it. ``duckdb_config``: DuckDB's global settings for the whole hold (dlt's
+        memory_limit and threads), so the run's own queries before dlt's first load keep to the
+        budget too. PostgreSQL: nothing to hold."""
         if self.target != "duckdb":
             yield
             return
@@ -87,6 +89,12 @@ class Warehouse:
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         key = str(self.duckdb_path)
         con = duckdb.connect(key)
+        try:
+            for name, value in (duckdb_config or {}).items():
+                con.execute(f"SET GLOBAL {name} = '{value}'")
+        except Exception:
+            con.close()
+            raise
         _HELD[key] = con
         try:
             yield

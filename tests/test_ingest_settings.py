@@ -299,10 +299,17 @@ def test_the_extract_opens_the_duckdb_file_once(small, monkeypatch):
         with monkeypatch.context() as m:
             m.setattr(duckdb, "connect", counting_connect)
             if not hold:
-                m.setattr(Warehouse, "held_open", lambda self: contextlib.nullcontext())
+                m.setattr(Warehouse, "held_open", lambda self, duckdb_config=None: contextlib.nullcontext())
             assert orch.extract(cfg, wh, ["orocommerce", "orocrm"], True, orch.new_metrics("ingest", "duckdb"))
         return by_dlt
 
+    with wh.held_open({"memory_limit": "70MiB", "threads": 1}):   # the budget's settings, for every connection
+        con = wh.connect()
+        try:
+            settings = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
+        finally:
+            con.close()
+    assert settings == ("70.0 MiB", 1), settings
     assert len(extract(hold=False)) >= 2, "dlt opens the file itself when nothing holds it"
     assert extract(hold=True) == [], "dlt opened the warehouse file although the extract held it open"
     con = duckdb.connect(str(wh.duckdb_path), config={"threads": 1})   # closed: another configuration opens it

@@ -67,7 +67,7 @@ def test_max_memory_mb_reaches_duckdb_dlt_and_the_slices(duck_project):
     # dbt's DuckDB: 5/16 of the budget, one thread per query (profiles.yml settings)
     assert out["dbt_ok"], out["dbt_failures"]
     assert out["dbt_duckdb"] == [["125.0 MiB", 1]]
-    # DuckDB as dlt's destination: an eighth, at least 64 MiB (400 / 8 = 50)
+    # DuckDB as dlt's destination: a sixteenth, at least 64 MiB (400 / 16 = 25)
     assert out["dlt_duckdb"] == ["64.0 MiB", 1]
     # dlt's settings from .dlt/config.toml and the workers from batch.max_workers
     assert out["add_dlt_load_id"] is True
@@ -83,7 +83,8 @@ def test_the_shipped_budget_splits_as_documented():
     from ingest.budget import Budget
 
     b = Budget(1024, 2)
-    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (320, 128, 64 * 2 ** 20)
+    assert (b.dbt_duckdb_mb, b.load_duckdb_mb, b.slice_bytes) == (320, 64, 64 * 2 ** 20)
+    assert Budget(4096, 2).load_duckdb_mb == 256
     assert b.env()["PUNTAFINA_DUCKDB_MEMORY_LIMIT"] == "320MiB"
     tiny = Budget(1, 1)  # however small: DuckDB keeps a working floor, a slice at least 1,000 rows
     assert tiny.dbt_duckdb_mb == tiny.load_duckdb_mb == 64
