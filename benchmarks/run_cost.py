@@ -11,7 +11,7 @@ parse of the project (no partial-parse state in its target/ yet); "rebuild" (`ru
 --full-refresh` right after it: every table extracted again, every model rebuilt, every check
 run) is a full run from a warm install, the figure issue 7's target 1 is stated in. For every run it prints wall seconds, CPU seconds of the
 run's process tree (user + system, from the children's rusage: the steadier figure on a
-shared machine), peak RSS, the publish of dw (write-audit-publish: the last phase's on-run-end
+shared machine), peak RSS, the publish of dw (write-audit-publish: the last invocation's on-run-end
 hook, seconds), and the slowest dbt nodes (models and tests, of every phase);
 then the ratios the targets are stated in: no-change / full and evolve / full (CPU),
 dbt against direct SQL (`direct`: the compiled SQL of every model and test of the last run,

@@ -16,11 +16,11 @@ The next run compares (``plan``):
 - no record, a different ``code``, or a relation of the last build missing → everything is
   built, as before this existed;
 - otherwise only the raw tables whose version moved, and the ``diario`` models when the day
-  changed: each phase builds its part of ``source:<table>+`` of those (the models reading
-  them, their descendants, and every test on any of those nodes);
+  changed: one dbt build of ``source:<table>+`` of those (the models reading them, their
+  descendants, and every test on any of those nodes);
 - nothing moved → nothing is built, and the run says so.
 
-A failed or partial build (a failed phase, or ``--select``) does not record anything, so the
+A failed or partial build (a failed node, or ``--select``) does not record anything, so the
 next run builds the same changes again, with whatever is new. The record lives in the
 warehouse itself, so a new or restored warehouse is always built in full.
 """

@@ -31,7 +31,7 @@ class DbtResult:
 
 _MANIFESTS: dict[tuple, object] = {}
 # read by macros/publicacion.sql's on-run-end hook only while it runs (never while parsing):
-# "no" keeps a `dbt build` from publishing dw (run_etl.py publishes from its last phase only)
+# "no" keeps a `dbt build` from publishing dw (run_etl.py publishes from its last invocation only)
 PUBLISH_ENV = "PUNTAFINA_PUBLICAR"
 # a progress line (nodes done / total, time left) at most this often while dbt builds
 PROGRESS_EVERY_S = float(os.environ.get("PUNTAFINA_PROGRESS_EVERY_S", "5"))

@@ -62,7 +62,7 @@ class RunMetrics:
     deleted: dict = field(default_factory=dict)  # raw_<system>.<table> -> rows this run marked deleted
     deletes_checked: list = field(default_factory=list)  # raw_<system>.<table> whose deletion check completed
     published: str = ""          # what became of dw this run (write-audit-publish): published, or why not
-    publish_s: float = 0.0       # the publish's own time (the last phase's on-run-end hook)
+    publish_s: float = 0.0       # the publish's own time (the last invocation's on-run-end hook)
 
 
 _CLOCKS: dict[str, float] = {}  # run_id -> monotonic start (phases' offsets)
@@ -385,7 +385,7 @@ def transform(cfg: Config, wh: Warehouse, steps, full: bool, metrics: RunMetrics
             end_phase(metrics, "skipped")
             continue
         phase = args + (["--full-refresh"] if full else [])
-        last = publish and i == len(steps) - 1   # dw changes once, after the last phase, when every check passed
+        last = publish and i == len(steps) - 1   # dw changes once, after the last invocation, when every check passed
         res = run_dbt(phase, cfg.root, wh.target, cfg.dbt_vars(), publish=last)
         resynced = [] if full or res.ok else _out_of_sync(res)
         if resynced:
@@ -468,7 +468,7 @@ def _report_layers(log, metrics: RunMetrics, results: list, wall_start: float) -
 
 
 def _publish_outcome(wh: Warehouse, metrics: RunMetrics, results: list, ok: bool) -> None:
-    """Says whether the build reached dw: the last phase's on-run-end hook (macros/publicacion.sql)
+    """Says whether the build reached dw: the last invocation's on-run-end hook (macros/publicacion.sql)
     publishes only when every node passed, and leaves nothing pending when it did."""
     hook = [r for r in results if str(getattr(r.node, "unique_id", "")).endswith("-on-run-end-0")]
     metrics.publish_s = round(float(hook[-1].execution_time or 0), 2) if hook else 0.0

@@ -55,7 +55,7 @@ class Bars:
             t = self.progress.tasks[self.progress.task_ids.index(task)]
             self.progress.update(task, total=t.completed)  # a total counted before new rows arrived
 
-    # -- dbt: one bar per phase
+    # -- dbt: one bar per dbt invocation (the build; the staging layer first under on_error: fail)
     def nodes(self, phase: str, done: int, total: int) -> None:
         key = f"dbt: {phase}"
         task = self.tasks.get(key)

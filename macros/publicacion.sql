@@ -197,8 +197,9 @@
     and empty publicacion_pendiente. A model pending `completa` (or new to
     dw, or whose columns changed) replaces its dw table's rows (or the table);
     a `delta` deletes the keys of the fact's __publicar and __borrados tables
-    from dw and inserts the __publicar rows. run_etl.py, which builds in
-    several dbt invocations, sets PUNTAFINA_PUBLICAR=no on all but the last.
+    from dw and inserts the __publicar rows. run_etl.py sets
+    PUNTAFINA_PUBLICAR=no on a dbt invocation a later one completes (the
+    staging layer built alone first, under sources.csv.on_error: fail).
 -#}
 {% macro publicar_dw() -%}
     {%- if not execute or flags.WHICH != 'build' or env_var('PUNTAFINA_PUBLICAR', 'si') == 'no' -%}

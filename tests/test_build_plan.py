@@ -2,7 +2,7 @@
 
 - the source fingerprint that lets a table without an update cursor skip its reload, on both
   source kinds (SQLite and PostgreSQL);
-- the changed-only selection of each phase is the full run's selection restricted to what
+- the changed-only selection is the full run's selection restricted to what
   descends from the changed sources (nothing a full run checks is lost when every source
   changes, except what no source feeds: seeds and dim_fecha, rebuilt on a project change);
 - end to end on DuckDB: a run with no change builds and tests nothing; one changed CSV file
@@ -180,9 +180,10 @@ def built(tmp_path_factory):
 
 
 def test_the_manifest_is_written_once_per_run_and_whole(built, monkeypatch, tmp_path):
-    """dbt writes target/manifest.json after every invocation; a run's phases share one parsed
-    manifest, so only the first phase writes it (ingest.dbt_runner._write_manifest_once): the
-    file after a full run holds every node of the project, run_results.json the last phase's."""
+    """dbt writes target/manifest.json after every invocation; a run's invocations (the build, a
+    retry, a rebuild) share one parsed manifest, so only the first writes it
+    (ingest.dbt_runner._write_manifest_once): the file after a full run holds every node of the
+    project, run_results.json the build's."""
     manifest = json.loads((built.tmp / "dbt_target" / "manifest.json").read_text())
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     assert {"stg_orocommerce__orders", "dim_cliente", "fact_ventas", "audit_poblacion"} <= models
