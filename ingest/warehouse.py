@@ -80,7 +80,9 @@ class Warehouse:
         closing them checkpoints nothing; the file is checkpointed and closed once, at the end,
         before dbt opens it. ``duckdb_config``: DuckDB's global settings for the whole hold (dlt's
         memory_limit and threads), so the run's own queries before dlt's first load keep to the
-        budget too. PostgreSQL: nothing to hold."""
+        budget too. A file that cannot be opened now (another process holds its lock) is not held:
+        dlt then opens it itself, and its retries and its error say why, as without the hold.
+        PostgreSQL: nothing to hold."""
         if self.target != "duckdb":
             yield
             return
@@ -88,7 +90,13 @@ class Warehouse:
 
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         key = str(self.duckdb_path)
-        con = duckdb.connect(key)
+        try:
+            con = duckdb.connect(key)
+        except duckdb.Error:
+            con = None
+        if con is None:
+            yield
+            return
         try:
             for name, value in (duckdb_config or {}).items():
                 con.execute(f"SET GLOBAL {name} = '{value}'")

@@ -316,3 +316,26 @@ def test_the_extract_opens_the_duckdb_file_once(small, monkeypatch):
     con.close()
     for system in ("orocommerce", "orocrm"):
         assert p.raw_counts(system) == p.source_counts(system)
+
+
+def test_a_warehouse_file_locked_by_another_process_is_a_clear_error(small):
+    """Another process holds the DuckDB file (a DuckDB CLI, a BI tool): the extract does not hold it
+    (Warehouse.held_open steps aside) and each job fails with one line naming the lock, after its
+    retries, as before the hold; no traceback."""
+    import subprocess
+    import sys
+
+    p = small
+    p.write_config(batch={"max_retries": 1, "retry_delay": 0})
+    p.run("ingest", "--sources", "csv")   # the warehouse file exists
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(120)", p.env["PUNTAFINA_DUCKDB_PATH"]],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        proc = p.run("ingest", "--sources", "orocommerce", expect=1, timeout=300)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "Traceback" not in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]
+    assert "orocommerce:" in proc.stdout and "Could not set lock on file" in proc.stdout, proc.stdout[-3000:]
