@@ -324,7 +324,7 @@ def layer_summary(results: list, phase_start_s: float, wall_start: float) -> lis
     start: ``phase_start_s`` is the invocation's offset, ``wall_start`` its time.time())."""
     layers: list[dict] = [{"phase": name, "built": 0, "counts": {}, "start": None, "end": None, "failed": False}
                           for name in LAYERS]
-    nodes = {r.node.unique_id: r.node for r in results if r.node.resource_type != "operation"}
+    nodes = {r.node.unique_id: r.node for r in results}
     for r in results:
         index = _layer(r.node, nodes)
         if index is None:

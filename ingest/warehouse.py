@@ -100,11 +100,7 @@ class Warehouse:
         try:
             for name, value in (duckdb_config or {}).items():
                 con.execute(f"SET GLOBAL {name} = '{value}'")
-        except Exception:
-            con.close()
-            raise
-        _HELD[key] = con
-        try:
+            _HELD[key] = con
             yield
         finally:
             _HELD.pop(key, None)
