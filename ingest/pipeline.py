@@ -53,6 +53,8 @@ MIN_CHUNK = 1000
 # an update cursor later than now + this is "in the future" (clock skew of a day is tolerated)
 FUTURE_TOLERANCE = 86400
 DELETED_AT = "_deleted_at"  # raw column of incremental tables: when the row's key was found gone from the source
+# dlt job files that copy rows into a table (the others: "sql" follow-up jobs, such as a merge)
+COPY_FORMATS = frozenset({"parquet", "jsonl", "typed-jsonl", "insert_values", "csv"})
 MARK_BATCH = 1000           # keys per query when the rows to mark are read back from raw
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -1068,7 +1070,8 @@ class Job:
         self._drop_committed_extracts()
         if resume:
             self.log.info(f"  Resuming {self.system}: finishing the load interrupted last time")
-            self._with_retries(lambda: (p.normalize(), p.load()), "finishing the pending load")
+            self._with_retries(lambda: (p.normalize(), self._undo_unmarked_copies(), p.load()),
+                               "finishing the pending load")
         else:
             self.log.warning(f"  {self.system}: discarding the load interrupted last time "
                              f"(recovery.resume_on_failure is false); state restored from the warehouse")
@@ -1076,11 +1079,72 @@ class Job:
             self.pipeline = self._pipeline()
             self.pipeline.sync_destination()
 
+    def _undo_unmarked_copies(self) -> None:
+        """Before a pending package is loaded again: the rows of its copy jobs that may already be
+        in the warehouse are removed, so the jobs load them once. dlt records a job's outcome
+        (its "pending transition" marker) only after the destination committed the job's rows,
+        and truncates a replaced table once per package (when the package starts). A kill between
+        the commit and the marker leaves the rows in place and the job "started": the resumed
+        load runs it again, and the rows are there twice (a replace slice: the table itself; a
+        merge slice: its staging table, which the merge then inserts whole). Each such job's
+        table loses its rows of this package (``_dlt_load_id``), in the table and in its staging
+        copy (a package's rows are in one of the two until its merge, which runs only after every
+        copy of the table is done), and the table's other copy jobs of the package, done or
+        marked done, are queued again, since their rows went with the same delete. Every step can
+        be interrupted and repeated: the jobs stay unmarked until dlt loads them again."""
+        import os
+
+        from dlt.common.storages.load_package import ParsedLoadJobFileName
+
+        packages = self.pipeline._get_load_storage().normalized_packages
+        for load_id in packages.list_packages():
+            jobs: dict[str, list[tuple[str, str, bool]]] = {}  # table -> (folder, file, marked)
+            for folder, listing in (("started_jobs", packages.list_started_jobs(load_id)),
+                                    ("completed_jobs", packages.storage.list_folder_files(
+                                        packages.get_job_state_folder_path(load_id, "completed_jobs")))):
+                for path in listing:
+                    name = os.path.basename(path)
+                    job = ParsedLoadJobFileName.parse(name)
+                    if job.file_format not in COPY_FORMATS or job.table_name.startswith("_dlt"):
+                        continue
+                    marked = folder == "completed_jobs" or packages.load_pending_transition(load_id, name) is not None
+                    jobs.setdefault(job.table_name, []).append((folder, name, marked))
+            unsure = sorted(t for t, js in jobs.items() if any(not marked for _, _, marked in js))
+            if not unsure:
+                continue
+            self._delete_package_rows(load_id, unsure)
+            for table in unsure:
+                for folder, name, marked in jobs[table]:
+                    if folder == "completed_jobs":
+                        packages._move_job(load_id, "completed_jobs", "new_jobs", name)
+                    elif marked:
+                        packages.clear_pending_transition(load_id, name)
+            self.log.info(f"  {self.system}: {', '.join(unsure)}: the slice loading when the last run stopped "
+                          f"may have been written already; its rows are removed and loaded once")
+
+    def _delete_package_rows(self, load_id: str, tables: list[str]) -> None:
+        """Deletes the rows of package ``load_id`` from ``tables`` of raw_<system> and of dlt's
+        staging copy raw_<system>_staging, where the table exists."""
+        p = "?" if self.wh.target == "duckdb" else "%s"
+        con = self.wh.connect()
+        try:
+            cur = con.cursor()
+            for schema in (f"raw_{self.system}", f"raw_{self.system}_staging"):
+                cur.execute(f"select table_name from information_schema.columns where table_schema = {p} "
+                            f"and column_name = '_dlt_load_id'", (schema,))
+                have = {r[0] for r in cur.fetchall()}
+                for table in tables:
+                    if table in have:  # names from dlt's package (the catalog's), quoted
+                        cur.execute(f'delete from "{schema}"."{table}" where "_dlt_load_id" = {p}', (load_id,))
+        finally:
+            con.close()
+
     def _run_round(self, plans: list[Plan], result: JobResult) -> None:
         def attempt():
             resources = [self._resource(pl) for pl in plans]
             if self.pipeline.has_pending_data:  # a failed load of the previous attempt
                 self.pipeline.normalize()
+                self._undo_unmarked_copies()
                 self.pipeline.load()
                 return "retry-extract"
             self.pipeline.run(resources, loader_file_format="parquet")
