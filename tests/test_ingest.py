@@ -171,6 +171,41 @@ def test_a_kill_after_a_slice_commits_and_before_dlt_records_it_loads_the_slice_
     assert round(float(sums_src), 2) == round(float(sums_raw), 2)
 
 
+def test_an_unrecorded_slice_queues_its_tables_other_jobs_of_the_package_again(tmp_path):
+    """A table with two files in one package, one loaded and recorded, one started without a marker:
+    the package's rows of that table are deleted, so both jobs must load again (the recorded one back
+    to new_jobs, a marked started one unmarked). A table whose jobs are all recorded is left alone."""
+    import logging
+    from types import SimpleNamespace
+
+    from dlt.common.storages import FileStorage, PackageStorage
+
+    from ingest.pipeline import Job
+
+    load_id = "1796139073.254743"
+    files = {"completed_jobs": ["t_a.1111.0.parquet", "t_b.3333.0.parquet"],
+             "started_jobs": ["t_a.2222.0.parquet", "t_a.4444.0.parquet", "t_b.5555.0.parquet",
+                              "t_a.6666.0.sql", "_dlt_pipeline_state.7777.0.jsonl"]}
+    for folder, names in {**files, "new_jobs": [], ".pending_transitions": []}.items():
+        (tmp_path / load_id / folder).mkdir(parents=True)
+        for name in names:
+            (tmp_path / load_id / folder / name).write_bytes(b"x")
+    packages = PackageStorage(FileStorage(str(tmp_path)), "normalized")
+    packages.save_pending_transition(load_id, "t_a.4444.0.parquet", "completed")
+    packages.save_pending_transition(load_id, "t_b.5555.0.parquet", "completed")
+    deleted = []
+    fake = SimpleNamespace(system="orocommerce", log=logging.getLogger("test"),
+                           pipeline=SimpleNamespace(_get_load_storage=lambda: SimpleNamespace(
+                               normalized_packages=packages)),
+                           _delete_package_rows=lambda lid, tables: deleted.append((lid, tables)))
+    Job._undo_unmarked_copies(fake)
+    assert deleted == [(load_id, ["t_a"])]
+    assert sorted(os.listdir(tmp_path / load_id / "new_jobs")) == ["t_a.1111.0.parquet"]
+    assert packages.load_pending_transition(load_id, "t_a.4444.0.parquet") is None
+    assert packages.load_pending_transition(load_id, "t_b.5555.0.parquet") == ("completed", None)
+    assert sorted(os.listdir(tmp_path / load_id / "completed_jobs")) == ["t_b.3333.0.parquet"]
+
+
 def test_resume_message_names_the_chunk(duck_project):
     p = duck_project
     p.generate(scale=0.3)
