@@ -10,8 +10,14 @@ the round in flight, and the next run resumes from the last committed slice.
 - Tables with an update cursor merge on the primary key; their keyset position persists
   across runs, so a run loads only new and updated rows.
 - Tables without one are replaced: a *cycle* starts with a ``replace`` slice and goes on
-  with ``merge`` slices until the table is read to the end. A killed cycle is resumed, not
-  restarted; a replayed slice merges on the primary key and never duplicates.
+  with ``append`` slices until the table is read to the end (keyset on the primary key: each
+  key comes once into the truncated table). A killed cycle is resumed, not restarted. The
+  first load of a table with a cursor, and ``--full-refresh``, are such cycles too; their
+  slices are appended while every row is older than the cycle's start (a row updated since
+  comes again later in cursor order, and that slice merges).
+- A slice replayed after a kill never duplicates: before a pending package is loaded again,
+  the rows of its jobs that may have been committed without dlt recording it are deleted
+  (``Job._undo_unmarked_copies``).
 - CSV files are read from the byte offset where the last slice ended. The POS files
   (``transacciones_tienda*.csv``) are incremental: new files and new lines only. Before the
   first round every file's header is checked (``csv_files.read_header``): an unusable file
@@ -142,8 +148,10 @@ def _new_cycle(prev: dict | None, incremental: bool, full: bool) -> dict:
     for k in ("deletes_checked", "deletes_keys") + (() if full else ("deletes",)):
         if prev and k in prev:
             keep[k] = prev[k]
+    # a first load is a full one: its first slice truncates (or creates) the table
     return {"cycle": (prev or {}).get("cycle", 0) + 1, "chunk": 0, "rows": 0, "done": False,
-            "full": bool(full), "started": time.strftime("%Y-%m-%d %H:%M:%S"), **keep}
+            "full": bool(full or prev is None), "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "started_utc": _utc_now().isoformat(), **keep}
 
 
 def _moved_ranges(prev: dict | None, blocks: tuple[int, dict, str] | None) -> list | None:
@@ -288,6 +296,7 @@ class Job:
         self._csv_errors: list[str] = []
         self._csv_warnings: list[str] = []
         self.quarantined: dict[str, dict[str, int]] = {}  # table -> reason -> rows (this run)
+        self._discarded: set[str] = set()  # tables a discarded interrupted load wrote to (_finish_pending)
         if system != "csv":
             self.reader = make_reader(source_url(system, cfg, wh), cfg.batch["timeout"], cfg.root)
             self.read_ahead = ReadAhead(self.reader, self.budget.workers)
@@ -400,7 +409,7 @@ class Job:
                 checked.rows = _with_deleted_at(checked.rows, None)
             first_ever = s.get("after") is None and s["chunk"] == 0
             if checked.rows.num_rows:
-                yield checked.rows
+                yield self._appended(checked.rows) if self._appendable(plan, table, checked.rows) else checked.rows
             elif plan.write_disposition == "replace" or first_ever:
                 yield self._empty(checked.rows)  # an empty first slice still creates (or truncates) the raw table
             if checked.rows.num_rows or plan.write_disposition == "replace" or first_ever:
@@ -421,6 +430,43 @@ class Job:
                 self.read_ahead.start(table, s, self._slice_rows(table.name))
 
         return slices
+
+    @staticmethod
+    def _appendable(plan: Plan, table, rows) -> bool:
+        """Whether a slice is appended instead of merged on its keys (no staging copy, no merge):
+        a slice after the first of a reload cycle (its first one, ``replace``, truncated the
+        table). A table without cursor is read in primary-key order, so each key comes once in
+        the cycle. A table with one is read in cursor order: a row updated while the cycle reads
+        comes again, later, with a newer cursor, and the slice that holds it must merge (its
+        delete takes the older copy). So its slice is appended only when every row's cursor is
+        older than the cycle's start, less a day of clock difference between source and ETL (the
+        tolerance of future cursors); a cycle recorded before the start time was kept merges. A
+        replayed appended slice is undone first (``_undo_unmarked_copies``)."""
+        s = plan.state
+        if plan.write_disposition != "merge" or plan.deletes or s.get("ranges") or not s.get("chunk"):
+            return False
+        if not table.incremental:
+            return True
+        if not s.get("full") or not s.get("started_utc") or not table.cursor:
+            return False
+        import pyarrow.compute as pc
+
+        cursor = rows.column(table.cursor)
+        if cursor.null_count:
+            return False
+        newest = pc.max(cursor).as_py()
+        limit = dt.datetime.fromisoformat(s["started_utc"]) - dt.timedelta(seconds=FUTURE_TOLERANCE)
+        try:
+            return newest is not None and newest < limit
+        except TypeError:  # a cursor that is not a timestamp: merged
+            return False
+
+    @staticmethod
+    def _appended(rows):
+        """The slice, marked for dlt to append to the table (this package only)."""
+        import dlt
+
+        return dlt.mark.with_hints(rows, dlt.mark.make_hints(write_disposition="append"))
 
     def _screen(self, table, data):
         """A slice as read, measured (its bytes a row size the next slices) and screened by the
@@ -781,7 +827,12 @@ class Job:
             prev = states.get(name)
             incremental = spec.incremental
             pk = list(spec.primary_key) if self.system != "csv" else ["_source_file", "_source_line"]
-            if prev and not prev.get("done") and not full and resume:
+            if name in self._discarded and not full:
+                self.log.warning(f"  {self.system}.{name}: the discarded load had written to it; reloading it whole")
+                full_table = True  # a new full cycle: its first slice truncates the table
+            else:
+                full_table = full
+            if prev and not prev.get("done") and not full_table and resume:
                 state = prev
                 result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0),
                                                     resumed_from=prev.get("chunk", 0) + 1)
@@ -793,15 +844,15 @@ class Job:
                                      f"(recovery.resume_on_failure is false); starting over")
                 fingerprint, blocks, ranges = None, None, None
                 if not incremental:  # taken on a full load too: the next run compares with it
-                    blocks = self._blocks(name, None if full else prev)
+                    blocks = self._blocks(name, None if full_table else prev)
                     fingerprint = blocks[2] if blocks else self._fingerprint(name)
-                    if (not full and fingerprint is not None and prev and prev.get("done")
+                    if (not full_table and fingerprint is not None and prev and prev.get("done")
                             and prev.get("fingerprint") == fingerprint):
                         result.tables[name] = TableProgress(name, total_rows=prev.get("rows", 0), unchanged=True)
                         continue  # the source did not move since the cycle that loaded it: nothing to reload
-                    if not full and resume:
+                    if not full_table and resume:
                         ranges = _moved_ranges(prev, blocks)
-                state = _new_cycle(prev, incremental, full or (prev is not None and not resume and not prev.get("done")))
+                state = _new_cycle(prev, incremental, full_table or (prev is not None and not resume and not prev.get("done")))
                 if fingerprint is not None:
                     state["fingerprint"] = fingerprint
                 if blocks:
@@ -1075,6 +1126,12 @@ class Job:
         else:
             self.log.warning(f"  {self.system}: discarding the load interrupted last time "
                              f"(recovery.resume_on_failure is false); state restored from the warehouse")
+            # what its jobs may have written stays in the warehouse (rows appended, a table truncated
+            # by a first slice) while the restored state is older: those tables are reloaded whole
+            packages = p._get_load_storage().normalized_packages
+            self._discarded = {job.table_name for load_id in packages.list_packages()
+                               for _, job in packages.list_all_jobs_with_states(load_id)
+                               if job.file_format in COPY_FORMATS and not job.table_name.startswith("_dlt")}
             p.drop()
             self.pipeline = self._pipeline()
             self.pipeline.sync_destination()
@@ -1090,8 +1147,12 @@ class Job:
         table loses its rows of this package (``_dlt_load_id``), in the table and in its staging
         copy (a package's rows are in one of the two until its merge, which runs only after every
         copy of the table is done), and the table's other copy jobs of the package, done or
-        marked done, are queued again, since their rows went with the same delete. Every step can
-        be interrupted and repeated: the jobs stay unmarked until dlt loads them again."""
+        marked done, are queued again, since their rows went with the same delete. A job that dlt
+        put back after an error (its retry count) is as unsure: the error may have come after
+        the commit. dlt does not retry a job inside one load (``load.raise_on_max_retries = 1``
+        in .dlt/config.toml): the round fails, and its retry (``_run_round``) comes here first.
+        Every step can be interrupted and repeated: the jobs stay unmarked until dlt loads them
+        again."""
         import os
 
         from dlt.common.storages.load_package import ParsedLoadJobFileName
@@ -1100,6 +1161,7 @@ class Job:
         for load_id in packages.list_packages():
             jobs: dict[str, list[tuple[str, str, bool]]] = {}  # table -> (folder, file, marked)
             for folder, listing in (("started_jobs", packages.list_started_jobs(load_id)),
+                                    ("new_jobs", packages.list_new_jobs(load_id)),
                                     ("completed_jobs", packages.storage.list_folder_files(
                                         packages.get_job_state_folder_path(load_id, "completed_jobs")))):
                 for path in listing:
@@ -1107,7 +1169,10 @@ class Job:
                     job = ParsedLoadJobFileName.parse(name)
                     if job.file_format not in COPY_FORMATS or job.table_name.startswith("_dlt"):
                         continue
-                    marked = folder == "completed_jobs" or packages.load_pending_transition(load_id, name) is not None
+                    if folder == "new_jobs":  # never run (nothing to undo), or put back by a retry of dlt's
+                        marked = job.retry_count == 0
+                    else:
+                        marked = folder == "completed_jobs" or packages.load_pending_transition(load_id, name) is not None
                     jobs.setdefault(job.table_name, []).append((folder, name, marked))
             unsure = sorted(t for t, js in jobs.items() if any(not marked for _, _, marked in js))
             if not unsure:

@@ -145,19 +145,11 @@ def test_a_kill_after_a_slice_commits_and_before_dlt_records_it_loads_the_slice_
     dlt's marker is not written, and the resumed load runs the job again. A replace slice (a table
     without cursor: dlt does not truncate again on resume) and a merge slice (its staging copy) are
     killed there in turn; each rerun removes the package's rows first, and raw equals the source."""
-    import subprocess
-    import sys
-
     project.generate(scale=0.2)
     project.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0})
     args = ("ingest", "--sources", "orocommerce")
-    outputs = []
-    for tables in ("oro_price_product", "oro_order_line_item"):
-        proc = subprocess.run([sys.executable, "-c", KILL_AFTER_COMMIT, *project.cmd(*args)[1:]],
-                              env={**project.env, "PF_KILL_TABLES": tables}, capture_output=True, text=True,
-                              timeout=600, cwd=Path(__file__).resolve().parents[1])
-        assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:] + proc.stderr[-3000:]
-        outputs.append(proc.stdout)
+    outputs = [_killed_after_commit(project, tables, *args).stdout
+               for tables in ("oro_price_product", "oro_order_line_item")]
     final = project.run(*args).stdout
 
     def undone(out: str) -> str:  # the tables whose unrecorded slice a resume removed first
@@ -169,6 +161,86 @@ def test_a_kill_after_a_slice_commits_and_before_dlt_records_it_loads_the_slice_
     sums_src = project.source_query("orocommerce", "select sum(value * quantity) from oro_order_line_item")[0][0]
     sums_raw = project.warehouse_query("select sum(value * quantity) from raw_orocommerce.oro_order_line_item")[0][0]
     assert round(float(sums_src), 2) == round(float(sums_raw), 2)
+
+
+def test_which_slices_are_appended():
+    """After a reload cycle's first (replace) slice: a table without cursor appends; one with a cursor
+    appends only in a full cycle whose start is recorded, while every row is older than that start less
+    a day; the first slice, a partial reload (ranges), a deletion step and an incremental cycle merge."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from ingest.pipeline import Job, Plan
+
+    plain, dated = catalog.get("orocommerce", "oro_price_product"), catalog.get("orocommerce", "oro_order")
+    start = dt.datetime(2026, 12, 7, 12, 0)
+    full = {"chunk": 2, "full": True, "started_utc": start.isoformat()}
+
+    def rows(*stamps):
+        return pa.table({dated.cursor: pa.array(list(stamps), pa.timestamp("us"))})
+
+    old, recent = start - dt.timedelta(days=2), start - dt.timedelta(hours=2)
+    appendable = Job._appendable
+    assert appendable(Plan(plain.name, False, ["id"], {"chunk": 1}), plain, pa.table({"id": [1]}))
+    assert not appendable(Plan(plain.name, False, ["id"], {"chunk": 0}), plain, pa.table({"id": [1]}))
+    assert not appendable(Plan(plain.name, False, ["id"], {"chunk": 1, "ranges": [[1, 9, 5]]}), plain,
+                          pa.table({"id": [1]}))
+    assert not appendable(Plan(plain.name, False, ["id"], {"chunk": 1}, deletes=True), plain, pa.table({"id": [1]}))
+    assert appendable(Plan(dated.name, True, ["id"], full), dated, rows(old, old))
+    assert not appendable(Plan(dated.name, True, ["id"], full), dated, rows(old, recent))
+    assert not appendable(Plan(dated.name, True, ["id"], full), dated, rows(old, None))
+    assert not appendable(Plan(dated.name, True, ["id"], {**full, "full": False}), dated, rows(old))
+    assert not appendable(Plan(dated.name, True, ["id"], {"chunk": 2, "full": True}), dated, rows(old))
+
+
+def test_a_first_load_appends_its_slices_and_a_day_of_changes_merges(project):
+    """Through dlt into the warehouse: the first load of a table runs as a full cycle (replace, then
+    appended slices: dlt's staging copy of the table is never written); the next day's slices merge on
+    the key; raw equals the source after each."""
+    project.generate(scale=0.2)
+    project.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0})
+    args = ("ingest", "--sources", "orocommerce")
+    staged = ("select count(*) from information_schema.tables where table_schema = 'raw_orocommerce_staging' "
+              "and table_name = 'oro_order_line_item'")
+    project.run(*args)
+    assert project.source_counts("orocommerce")["raw_orocommerce.oro_order_line_item"][0] > 2 * 400
+    assert project.warehouse_query(staged)[0][0] == 0
+    assert project.raw_counts("orocommerce") == project.source_counts("orocommerce")
+    project.evolve(1)
+    project.run(*args)
+    assert project.warehouse_query(staged)[0][0] == 1
+    assert project.raw_counts("orocommerce") == project.source_counts("orocommerce")
+
+
+def _killed_after_commit(project, tables: str, *args: str):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_COMMIT, *project.cmd(*args)[1:]],
+                          env={**project.env, "PF_KILL_TABLES": tables}, capture_output=True, text=True,
+                          timeout=600, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == -signal.SIGKILL, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def test_a_discarded_load_reloads_the_tables_it_wrote_to(duck_project):
+    """recovery.resume_on_failure false: the interrupted package is dropped and the state restored from
+    the warehouse, but what its jobs committed stays. Killed right after the first slice of a
+    --full-refresh committed (the table truncated, one slice in it), the restored state says the table
+    was loaded whole; the table must be reloaded, not continued from that state."""
+    p = duck_project
+    p.generate(scale=0.2)
+    p.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0})
+    args = ("ingest", "--sources", "orocommerce")
+    p.run(*args)
+    _killed_after_commit(p, "oro_order_line_item", *args, "--full-refresh")
+    assert p.warehouse_query("select count(*) from raw_orocommerce.oro_order_line_item")[0][0] <= 400
+    p.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0},
+                   recovery={"resume_on_failure": False})
+    out = p.run(*args).stdout
+    assert "oro_order_line_item: the discarded load had written to it; reloading it whole" in out, out
+    assert p.raw_counts("orocommerce") == p.source_counts("orocommerce")
 
 
 def test_an_unrecorded_slice_queues_its_tables_other_jobs_of_the_package_again(tmp_path):
