@@ -425,6 +425,13 @@ class Job:
             s["last_rows"] = checked.rows.num_rows
             # rows with a future cursor sort last: the slice that meets one ends the table for this run
             s["done"] = data.num_rows < size or sql_tables.FUTURE in checked.counts
+            if s["done"] and s.get("full") and s.get("started_utc") and table.incremental:
+                # a full cycle truncated the table and read every row since its start: what the source
+                # deleted before that start is not in raw, so the table counts as checked then
+                # (deletes.check_every_days from there; a small table is checked every run anyway)
+                s.pop("deletes", None)
+                s["deletes_checked"] = s["started_utc"]
+                s["deletes_keys"] = s["rows"]
             st["slices"] = s
             if not s["done"]:  # the next slice is read while this round is normalized and loaded
                 self.read_ahead.start(table, s, self._slice_rows(table.name))

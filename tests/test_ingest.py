@@ -203,14 +203,28 @@ def test_a_first_load_appends_its_slices_and_a_day_of_changes_merges(project):
     args = ("ingest", "--sources", "orocommerce")
     staged = ("select count(*) from information_schema.tables where table_schema = 'raw_orocommerce_staging' "
               "and table_name = 'oro_order_line_item'")
+    # tables over 100 rows count as large for the deletion check (checked every check_every_days)
+    project.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0},
+                         deletes={"small_table_rows": 100})
     project.run(*args)
     assert project.source_counts("orocommerce")["raw_orocommerce.oro_order_line_item"][0] > 2 * 400
     assert project.warehouse_query(staged)[0][0] == 0
     assert project.raw_counts("orocommerce") == project.source_counts("orocommerce")
+    # a full cycle read every row since its start: the table counts as checked for deletions then,
+    # without walking its keys again right after
+    state = json.loads((project.tmp / "checkpoints" / "orocommerce.checkpoint").read_text())["tables"]
+    line_items = state["oro_order_line_item"]
+    assert "raw_orocommerce.oro_order_line_item" not in _latest_metrics(project)["deletes_checked"]
+    assert line_items["deletes_checked"] == line_items["started_utc"]
+    assert line_items["deletes_keys"] == line_items["rows"]
     project.evolve(1)
+    gone = project.source_query("orocommerce", "select min(id) from oro_order_line_item")[0][0]
+    _source_exec(project, "orocommerce", f"delete from oro_order_line_item where id = {gone}")
+    project.write_config(batch={"chunk_size": 400, "max_retries": 0, "retry_delay": 0})  # every run again
     project.run(*args)
     assert project.warehouse_query(staged)[0][0] == 1
     assert project.raw_counts("orocommerce") == project.source_counts("orocommerce")
+    assert _raw_marks(project, "oro_order_line_item")[gone] is True  # the next check still finds it
 
 
 def _killed_after_commit(project, tables: str, *args: str):
