@@ -123,10 +123,16 @@ def bench_ingest(rows: int, target: str, chunk: int, rounds: bool = False) -> di
     code = ("import sys, time, json; sys.path.insert(0, %r)\n"
             "from ingest.config import load_config\nfrom ingest.logs import setup_logging\n"
             "from ingest.warehouse import Warehouse\nfrom ingest.pipeline import Job\nfrom pathlib import Path\n"
+            "from ingest.budget import Budget\n"
             "cfg = load_config(%r); setup_logging(cfg.log_dir, 'WARNING')\n"
-            "job = Job('orocommerce', cfg, Warehouse(%r, Path(%r)))\n"
+            "wh = Warehouse(%r, Path(%r))\n"
             + (ROUND_PRINTER if rounds else "on_round = None\n") +
-            "t0 = time.monotonic(); r = job.run(full=True, resume=True, on_round=on_round)\n"
+            # as `run_etl.py ingest` runs it (orchestrator.extract): a DuckDB file held open throughout
+            "with wh.held_open(Budget.of(cfg).dlt_duckdb_config()):\n"
+            "    job = Job('orocommerce', cfg, wh)\n"
+            "    t0 = time.monotonic()\n"
+            "    r = job.run(full=True, resume=True, on_round=on_round)\n"
+            "    del job\n"
             "print(json.dumps({'seconds': time.monotonic() - t0, 'rows': r.rows, 'rounds': r.rounds}))\n"
             ) % (str(ROOT), str(cfg), target, str(tmp))
     proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-c", code], env=env,
