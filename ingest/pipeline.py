@@ -874,12 +874,15 @@ class Job:
                 result.tables[name].expected = (sum(r[2] for r in state["ranges"]) if state.get("ranges")
                                                  else self.reader.count(self.tables[name], state.get("after")))
 
-        self._skip_incremental_without_news(plans, states, result)
+        self._with_retries(lambda: self._skip_incremental_without_news(plans, states, result),
+                           f"checking {self.system} for new rows", result)
         while plans:
             self._run_round(list(plans.values()), result)
             result.rounds += 1
             states = self._table_states()
-            quick = self._quick_deletes(plans, states)
+            # reads the source and the warehouse outside any load: retried like a round (either may go away)
+            quick = self._with_retries(lambda: self._quick_deletes(plans, states),
+                                       f"checking {self.system} for deleted rows", result)
             for name in list(plans):
                 s = states.get(name, {})
                 prog = result.tables[name]
@@ -1191,7 +1194,7 @@ class Job:
                         packages._move_job(load_id, "completed_jobs", "new_jobs", name)
                     elif marked:
                         packages.clear_pending_transition(load_id, name)
-            self.log.info(f"  {self.system}: {', '.join(unsure)}: the slice loading when the last run stopped "
+            self.log.info(f"  {self.system}: {', '.join(unsure)}: the slice loading when the last attempt stopped "
                           f"may have been written already; its rows are removed and loaded once")
 
     def _delete_package_rows(self, load_id: str, tables: list[str]) -> None:
@@ -1212,19 +1215,21 @@ class Job:
             con.close()
 
     def _run_round(self, plans: list[Plan], result: JobResult) -> None:
+        """One round: a slice of every table in ``plans``, in one load package. A retry after a
+        failed attempt first looks for the attempt's package: dlt commits a package only when its
+        extract is complete (every slice and the tables' new state), so a package left pending
+        is this whole round, and loading it finishes the round. (Before 2026-12-07 the round was
+        then extracted again from the same positions: harmless for a merge, a second copy for
+        an appended slice.)"""
         def attempt():
-            resources = [self._resource(pl) for pl in plans]
-            if self.pipeline.has_pending_data:  # a failed load of the previous attempt
+            if self.pipeline.has_pending_data:  # the round's package, from an attempt that failed after its extract
                 self.pipeline.normalize()
                 self._undo_unmarked_copies()
                 self.pipeline.load()
-                return "retry-extract"
-            self.pipeline.run(resources, loader_file_format="parquet")
-            return None
+                return
+            self.pipeline.run([self._resource(pl) for pl in plans], loader_file_format="parquet")
 
-        outcome = self._with_retries(attempt, f"loading {self.system}", result)
-        if outcome == "retry-extract":
-            self._with_retries(attempt, f"loading {self.system}", result)
+        self._with_retries(attempt, f"loading {self.system}", result)
 
     def _with_retries(self, fn, what: str, result: JobResult | None = None):
         retries, delay = self.cfg.batch["max_retries"], self.cfg.batch["retry_delay"]

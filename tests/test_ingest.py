@@ -238,6 +238,51 @@ def _killed_after_commit(project, tables: str, *args: str):
     return proc
 
 
+# Runs run_etl.py with the given table's PF_FAIL_AT-th load job failing with a transient error right
+# after it ran (its rows committed): dlt puts it back, the load raises, and the ETL retries the round.
+FAIL_AFTER_COMMIT = """
+import os, runpy, sys
+from dlt.common.destination.client import RunnableLoadJob
+from dlt.common.destination.exceptions import DestinationTransientException
+table, at = os.environ["PF_FAIL_TABLE"], int(os.environ["PF_FAIL_AT"])
+seen = []
+orig = RunnableLoadJob.run_managed
+def run_managed(self, job_client, done_event, /):
+    if os.path.basename(self._file_path).split(".")[0] == table and not self._file_path.endswith(".sql"):
+        seen.append(self._file_path)
+        if len(seen) == at:
+            run = self.run
+            def run_then_fail():
+                run()
+                raise DestinationTransientException("simulated: the connection dropped after the commit")
+            self.run = run_then_fail
+    return orig(self, job_client, done_event)
+RunnableLoadJob.run_managed = run_managed
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_a_load_job_failing_after_its_commit_is_retried_without_a_second_copy(project):
+    """A transient error after the warehouse committed an appended slice (the first load's second slice
+    of a 1,211-row table in 400-row slices): dlt puts the job back and the round fails; the ETL's retry
+    removes the package's rows of that table, loads the package, and goes on from its state (before, it
+    also extracted the round again from the old positions: the slice appended twice)."""
+    import subprocess
+    import sys
+
+    project.generate(scale=0.2)
+    project.write_config(batch={"chunk_size": 400, "max_retries": 1, "retry_delay": 0})
+    proc = subprocess.run([sys.executable, "-c", FAIL_AFTER_COMMIT,
+                           *project.cmd("ingest", "--sources", "orocommerce")[1:]],
+                          env={**project.env, "PF_FAIL_TABLE": "oro_order_line_item", "PF_FAIL_AT": "2"},
+                          capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "simulated: the connection dropped after the commit" in proc.stdout, proc.stdout
+    assert "oro_order_line_item: the slice loading when the last attempt stopped may have been written" in proc.stdout
+    assert project.raw_counts("orocommerce") == project.source_counts("orocommerce")
+
+
 def test_a_discarded_load_reloads_the_tables_it_wrote_to(duck_project):
     """recovery.resume_on_failure false: the interrupted package is dropped and the state restored from
     the warehouse, but what its jobs committed stays. Killed right after the first slice of a
