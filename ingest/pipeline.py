@@ -1140,8 +1140,7 @@ class Job:
             # by a first slice) while the restored state is older: those tables are reloaded whole
             packages = p._get_load_storage().normalized_packages
             self._discarded = {job.table_name for load_id in packages.list_packages()
-                               for _, job in packages.list_all_jobs_with_states(load_id)
-                               if job.file_format in COPY_FORMATS and not job.table_name.startswith("_dlt")}
+                               for _, job in _copy_jobs(packages, load_id)}
             p.drop()
             self.pipeline = self._pipeline()
             self.pipeline.sync_destination()
@@ -1163,27 +1162,20 @@ class Job:
         in .dlt/config.toml): the round fails, and its retry (``_run_round``) comes here first.
         Every step can be interrupted and repeated: the jobs stay unmarked until dlt loads them
         again."""
-        import os
-
-        from dlt.common.storages.load_package import ParsedLoadJobFileName
-
         packages = self.pipeline._get_load_storage().normalized_packages
         for load_id in packages.list_packages():
             jobs: dict[str, list[tuple[str, str, bool]]] = {}  # table -> (folder, file, marked)
-            for folder, listing in (("started_jobs", packages.list_started_jobs(load_id)),
-                                    ("new_jobs", packages.list_new_jobs(load_id)),
-                                    ("completed_jobs", packages.storage.list_folder_files(
-                                        packages.get_job_state_folder_path(load_id, "completed_jobs")))):
-                for path in listing:
-                    name = os.path.basename(path)
-                    job = ParsedLoadJobFileName.parse(name)
-                    if job.file_format not in COPY_FORMATS or job.table_name.startswith("_dlt"):
-                        continue
-                    if folder == "new_jobs":  # never run (nothing to undo), or put back by a retry of dlt's
-                        marked = job.retry_count == 0
-                    else:
-                        marked = folder == "completed_jobs" or packages.load_pending_transition(load_id, name) is not None
-                    jobs.setdefault(job.table_name, []).append((folder, name, marked))
+            for folder, job in _copy_jobs(packages, load_id):
+                name = job.file_name()
+                if folder == "new_jobs":  # never run (nothing to undo), or put back by a retry of dlt's
+                    marked = job.retry_count == 0
+                elif folder == "started_jobs":
+                    marked = packages.load_pending_transition(load_id, name) is not None
+                elif folder == "completed_jobs":
+                    marked = True
+                else:  # failed_jobs: dlt does not load them again
+                    continue
+                jobs.setdefault(job.table_name, []).append((folder, name, marked))
             unsure = sorted(t for t, js in jobs.items() if any(not marked for _, _, marked in js))
             if not unsure:
                 continue
@@ -1314,6 +1306,13 @@ def _with_deleted_at(data, deleted_at: dt.datetime | None):
     if DELETED_AT in data.column_names:
         data = data.drop_columns([DELETED_AT])
     return data.append_column(pa.field(DELETED_AT, typ, nullable=True), col)
+
+
+def _copy_jobs(packages, load_id: str) -> list:
+    """(folder, parsed job file) of every job of a normalized load package that copies rows into
+    one of the job's raw tables: not a follow-up ("sql", such as a merge), not dlt's own tables."""
+    return [(folder, job) for folder, job in packages.list_all_jobs_with_states(load_id)
+            if job.file_format in COPY_FORMATS and not job.table_name.startswith("_dlt")]
 
 
 def _root_cause(exc: BaseException) -> BaseException:
