@@ -274,13 +274,20 @@ def _run(args, cfg, log, wh, systems, full, extract_only) -> int:
 
 
 def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics, rebuild=False) -> bool:
+    from functools import partial
+
     from ingest import orchestrator as orch
+    from ingest.dbt_runner import prepare as prepare_dbt
 
     select = getattr(args, "select", None)
     # the extract, then the build's four layers (one dbt invocation, headed "2-5/5"), or a selection
     total = 1 if extract_only else 1 + (1 if select else len(orch.LAYERS))
     orch._phase(log, 1, total, "Extract (dlt -> raw)", metrics)
-    ok = orch.extract(cfg, wh, systems, full, metrics)
+    # a `run` that will build parses its dbt project while the extract runs (in a child process
+    # where it can); one whose build depends on what the extract finds parses when it builds
+    building = not extract_only and orch.build_certain(cfg, wh, full, select)
+    ok = orch.extract(cfg, wh, systems, full, metrics,
+                      meanwhile=partial(prepare_dbt, cfg.root, wh.target, cfg.dbt_vars()) if building else None)
     loaded = sorted(t for t, rows in metrics.tables.items() if rows)
     if loaded and wh.target == "postgres":
         try:
@@ -290,6 +297,7 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics,
             log.warning(f"  could not ANALYZE the loaded raw tables: {exc}")
             metrics.warnings.append(f"ANALYZE of the raw tables failed: {exc}")
     orch.end_phase(metrics, "ok" if ok else "failed")
+    orch.prepared()  # the dbt parse begun during the extract, if it is still going
     if not extract_only and ok:
         if rebuild:
             orch.rebuild_from_scratch(wh)

@@ -141,6 +141,13 @@ def plan(wh: Warehouse, code: str, versions: dict[str, int], today: str, read_on
                 tables=[f"raw_{t}" for t in moved])
 
 
+def builds_anyway(wh: Warehouse, code: str, today: str) -> bool:
+    """Whether the next ``plan`` builds something whatever the extract finds: no complete build
+    recorded, another project, or a new day (the ``diario`` models). Read before the extract."""
+    last = read(wh)
+    return last is None or last.get("code") != code or last.get("day") != today
+
+
 def record(wh: Warehouse, run_id: str, code: str, versions: dict[str, int], today: str,
            relations: list[tuple[str, str]], keep_relations: bool) -> None:
     """Record a complete, successful build. ``keep_relations``: the build was partial by

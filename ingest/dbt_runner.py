@@ -1,12 +1,14 @@
 """dbt through its Python API (dbtRunner), with one progress line per finished node.
 
-dbt runs in this process only after every dlt pipeline has finished and closed its
-connection, so the DuckDB file is never held by two writers.
+dbt runs (opens the warehouse) only after every dlt pipeline has finished and closed its
+connection, so the DuckDB file is never held by two writers; it may parse the project before,
+while the extract runs (``prepare``).
 """
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ class DbtResult:
 
 
 _MANIFESTS: dict[tuple, object] = {}
+_PARSING = threading.Lock()
 # read by macros/publicacion.sql's on-run-end hook only while it runs (never while parsing):
 # "no" keeps a `dbt build` from publishing dw (run_etl.py publishes from its last invocation only)
 PUBLISH_ENV = "PUNTAFINA_PUBLICAR"
@@ -43,11 +46,16 @@ def _manifest(common: list[str]):
     each, before any SQL). Keyed by the flags that shape the manifest (target, vars) and the
     environment variables profiles.yml reads. None when parsing fails: the invocation then parses
     and reports it."""
-    from dbt.cli.main import dbtRunner
-
     env = tuple(sorted((k, v) for k, v in os.environ.items()
                        if k.startswith(("PUNTAFINA_", "DW_", "DBT_")) and k != PUBLISH_ENV))
     key = (tuple(common), env)
+    with _PARSING:  # one parse at a time: a run's build waits for the parse begun during its extract
+        return _parsed(key, common)
+
+
+def _parsed(key: tuple, common: list[str]):
+    from dbt.cli.main import dbtRunner
+
     if key not in _MANIFESTS:
         # --no-write-json: the build writes manifest.json; written here too it cost a second
         # write of the same manifest, 1.6-1.8 s a run at this project's size
@@ -85,6 +93,25 @@ def _write_manifest_once() -> None:
 
     write_manifest._puntafina_once = True
     runnable.write_manifest = write_manifest
+
+
+def _common(root: Path, target: str, dbt_vars: dict) -> list[str]:
+    """The flags of every invocation of a run (they shape the manifest). dbt's log goes where dbt
+    run by hand writes it (its default: logs/dbt.log in the project; `log-path` in
+    dbt_project.yml is deprecated since dbt 1.5), so there is one dbt log."""
+    return ["--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
+            "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs"),
+            "--log-level", "none", "--log-level-file", "info"]
+
+
+def prepare(root: Path, target: str, dbt_vars: dict) -> bool:
+    """Import dbt and parse the project now, for the invocations of this run (``run_dbt`` with
+    the same arguments and environment uses that manifest). A `run` calls it while its extract
+    runs in a child process (orchestrator.extract), so the two share the machine's cores
+    instead of following each other. Parsing reads the project's files only: it opens no
+    connection to the warehouse. False when the project does not parse; the build then parses
+    it again and reports why."""
+    return _manifest(_common(root, target, dbt_vars)) is not None
 
 
 def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_nodes: bool = False,
@@ -146,12 +173,8 @@ def run_dbt(args: list[str], root: Path, target: str, dbt_vars: dict, quiet_node
         else:
             log.info(line, extra=data)
 
-    # unit tests are development checks (run by the test suite with `dbt test`), not part of a load;
-    # dbt's log goes where dbt run by hand writes it (its default: logs/dbt.log in the project;
-    # `log-path` in dbt_project.yml is deprecated since dbt 1.5), so there is one dbt log
-    common = ["--project-dir", str(root), "--profiles-dir", str(root), "--target", target,
-              "--vars", json.dumps(dbt_vars, sort_keys=True), "--log-path", str(root / "logs"),
-              "--log-level", "none", "--log-level-file", "info"]
+    # unit tests are development checks (run by the test suite with `dbt test`), not part of a load
+    common = _common(root, target, dbt_vars)
     full = [*args, "--exclude-resource-type", "unit_test", *common]
     if os.environ.get("PUNTAFINA_THREADS"):  # batch.max_workers (ingest/budget.py); profiles.yml reads it too
         full += ["--threads", os.environ["PUNTAFINA_THREADS"]]

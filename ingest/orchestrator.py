@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ingest.config import Config
 from ingest.logs import get_logger
@@ -147,10 +149,20 @@ def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
         raise PreflightError(str(exc)) from None
 
 
-def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
+def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics,
+            meanwhile: Callable[[], object] | None = None) -> bool:
     """Extracts each system into raw_<system>; False when one could not be extracted. A DuckDB
     warehouse stays open for the whole extract (Warehouse.held_open), and closes before dbt
-    opens it."""
+    opens it. ``meanwhile``: work of this process that does not touch the warehouse (a `run`'s
+    dbt parse, dbt_runner.prepare): where the extract can run in a child process
+    (``_extract_in_child``) the two run at once, each on a core; elsewhere the extract runs
+    here and ``meanwhile`` is left to the build (dbt parses when it first runs)."""
+    if meanwhile is not None and _can_fork():
+        return _extract_in_child(cfg, wh, systems, full, metrics, meanwhile)
+    return _extract_here(cfg, wh, systems, full, metrics)
+
+
+def _extract_here(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
     import gc
 
     from ingest.budget import Budget
@@ -160,6 +172,192 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
             return _extract_systems(cfg, wh, systems, full, metrics)
         finally:
             gc.collect()  # dlt's pipelines and their DuckDB handles go before the file closes
+
+
+def _can_fork() -> bool:
+    """A child process for the extract: on Linux (fork, and a child that dies with its parent),
+    with the DuckDB file not held open (each process must open it itself), from a process
+    running no Python thread but its main one (a fork copies only the calling thread: a lock
+    another one held, the logging module's say, would stay locked in the child). Progress
+    bars draw from a thread: they pause for the check (``_extract_in_child`` resumes them in
+    the child, then here); when the fork is not taken they resume at once. The native
+    threads Arrow starts on import (jemalloc's background thread) are fork-safe: Arrow and
+    jemalloc reset them in the child."""
+    import sys
+    import threading
+
+    from ingest import progress as progress_bars
+    from ingest.warehouse import held_files
+
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or held_files():
+        return False
+    bars = progress_bars.current()
+    if bars is not None:
+        bars.pause()
+    if threading.active_count() == 1:
+        return True
+    if bars is not None:
+        bars.resume()
+    return False
+
+
+# run_id -> peak RSS (MB) of the run's processes while the extract ran in a child (finish_metrics)
+_OVERLAP_PEAK_MB: dict[str, float] = {}
+
+
+def _extract_in_child(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics,
+                      meanwhile: Callable[[], object]) -> bool:
+    """The extract in a forked child while this process does ``meanwhile``. The child is the
+    extract exactly as ``_extract_here`` runs it (same slices, state and commits, its console
+    and log lines written by itself) and sends back the run metrics it filled in. It dies
+    with this process (``PR_SET_PDEATHSIG``): a kill of the run kills its extract too, which
+    resumes as after any kill. A child that ends without its metrics (killed, out of memory)
+    is an error of the extract: the slices it committed stay, the next run resumes."""
+    import pickle
+    import resource
+    import signal
+    import threading
+    import traceback
+
+    from ingest import progress as progress_bars
+
+    log = get_logger("ingest")
+    bars = progress_bars.current()   # paused by _can_fork
+    _flush_output()
+    read_end, write_end = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: the extract, then its metrics down the pipe
+        code = 1
+        try:
+            os.close(read_end)
+            _die_with_parent(signal.SIGKILL, parent)
+            try:
+                if bars is not None:  # the child draws the extract's bars, then leaves them on screen
+                    bars.resume()
+                try:
+                    out = {"ok": _extract_here(cfg, wh, systems, full, metrics), "metrics": metrics}
+                finally:
+                    if bars is not None:
+                        bars.pause()
+                code = 0
+            except KeyboardInterrupt:
+                out, code = {"interrupted": True}, 130
+            except BaseException as exc:  # noqa: BLE001 - raised again by the parent
+                out = {"error": exc, "trace": traceback.format_exc()}
+            out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            try:
+                data = pickle.dumps(out)
+            except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+                data = pickle.dumps({"error": RuntimeError(out.get("trace", "the extract failed")),
+                                     "peak_mb": out["peak_mb"]})
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        finally:
+            _flush_output()
+            os._exit(code)
+    os.close(write_end)
+    # meanwhile runs in a thread of this process (started after the fork: the child has none),
+    # which may outlive the extract (``prepared`` waits for it); this thread waits for the child
+    global _PREPARING
+    _PREPARING = threading.Thread(target=_prepare, args=(meanwhile,), name="prepare-build")
+    _PREPARING.start()
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    except BaseException:  # Ctrl-C (or an error) here: the child stops too, at its next commit
+        _stop_child(pid)
+        raise
+    finally:
+        if bars is not None:
+            bars.resume()
+    out = pickle.loads(data) if data else None
+    if out is not None:  # this process's peak so far (it held only its own memory then) and the child's
+        _OVERLAP_PEAK_MB[metrics.run_id] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + out["peak_mb"]
+    if out is not None and "metrics" in out:
+        for name, value in vars(out["metrics"]).items():
+            setattr(metrics, name, value)
+        return out["ok"]
+    if out is not None and out.get("interrupted"):
+        raise KeyboardInterrupt
+    if out is not None and "error" in out:
+        raise out["error"]
+    how = (f"was killed by signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
+           if os.WIFSIGNALED(status) else f"exited with code {os.WEXITSTATUS(status)}")
+    message = (f"the extract process {how} before it finished (out of memory? see batch.max_memory_mb); "
+               "the slices it committed are kept and the next run resumes from them")
+    log.error(f"  {message}")
+    metrics.errors.append(message)
+    return False
+
+
+_PREPARING = None  # the thread doing ``meanwhile`` of the last extract in a child
+
+
+def prepared() -> None:
+    """Wait for the work ``extract`` started beside its child (the dbt parse): the steps after
+    the extract (the build plan) would otherwise share the interpreter with it."""
+    global _PREPARING
+    if _PREPARING is not None:
+        _PREPARING.join()
+        _PREPARING = None
+
+
+def _prepare(meanwhile: Callable[[], object]) -> None:
+    t0 = time.monotonic()
+    try:
+        meanwhile()
+        get_logger("ingest").debug(f"  prepared the build during the extract in {time.monotonic() - t0:.1f} s")
+    except Exception as exc:  # noqa: BLE001 - whatever it prepares is prepared again when needed
+        get_logger("ingest").debug(f"  preparing the build during the extract failed: {exc}")
+
+
+def _flush_output() -> None:
+    """Console and log buffers written out before a fork (or a child's exit): nothing printed twice."""
+    import logging
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    from ingest.logs import LOGGER
+
+    for handler in logging.getLogger().handlers + logging.getLogger(LOGGER).handlers:
+        try:
+            handler.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _die_with_parent(sig: int, parent: int) -> None:
+    """This (child) process gets ``sig`` when its parent (pid ``parent``) dies (Linux prctl
+    PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, int(sig), 0, 0, 0) != 0:  # PR_SET_PDEATHSIG = 1
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent died before the prctl took effect
+        os._exit(1)
+
+
+def _stop_child(pid: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGINT)
+        for _ in range(600):  # up to a minute for the slice in flight to commit or roll back
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def _extract_systems(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics) -> bool:
@@ -566,6 +764,21 @@ def build_plan(cfg: Config, wh: Warehouse, full: bool, select: str | None, read_
     return plan, (code, versions, today)
 
 
+def build_certain(cfg: Config, wh: Warehouse, full: bool, select: str | None) -> bool:
+    """Whether this run's transform will build something, known before its extract: a full
+    refresh, a selection, or a plan that builds whatever the extract finds
+    (build_state.builds_anyway). False when it depends on what the extract loads."""
+    from ingest import build_state
+
+    if full or select:
+        return True
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    try:
+        return build_state.builds_anyway(wh, build_state.code_fingerprint(cfg.root, cfg.dbt_vars(), wh.target), today)
+    except Exception:  # noqa: BLE001 - only an optimisation: the plan after the extract decides
+        return False
+
+
 def record_build(wh: Warehouse, metrics: RunMetrics, plan, facts) -> None:
     from ingest import build_state
 
@@ -601,8 +814,15 @@ def finish_metrics(m: RunMetrics, ok: bool, t0: float, cpu0) -> None:
         m.peak_memory_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     except ImportError:  # not on POSIX
         m.peak_memory_mb = round(proc.memory_info().rss / 2 ** 20, 1)
+    # an extract in a child process: the two processes' peaks while it ran, added (an upper bound:
+    # the pages they shared after the fork count twice)
+    m.peak_memory_mb = round(max(m.peak_memory_mb, _OVERLAP_PEAK_MB.pop(m.run_id, 0.0)), 1)
     cpu = proc.cpu_times()
-    used = (cpu.user + cpu.system) - (cpu0.user + cpu0.system)
+
+    def spent(t) -> float:  # this process and its finished children (the extract's)
+        return t.user + t.system + getattr(t, "children_user", 0.0) + getattr(t, "children_system", 0.0)
+
+    used = spent(cpu) - spent(cpu0)
     m.cpu_percent = round(100 * used / max(m.duration_s, 1e-6), 1)
     # records, not tests: 2 rejected lines out of 28,676 read 99.99 %, not 100 %
     m.records_failed = m.records_rejected + m.records_quarantined + m.failing_rows

@@ -64,6 +64,15 @@ class Bars:
         else:
             self.progress.update(task, completed=done, total=total or None)
 
+    # -- a pause while another process draws (the extract in a child: orchestrator.extract)
+    def pause(self) -> None:
+        """Stop drawing: the display's thread ends, what it drew stays on the screen."""
+        self.progress.stop()
+
+    def resume(self) -> None:
+        """Draw again, below whatever was printed meanwhile."""
+        self.progress.start()
+
     def __enter__(self):
         streams = {id(sys.stdout): "stdout", id(sys.stderr): "stderr"}
         self._streams = [h.stream for h in self.handlers]

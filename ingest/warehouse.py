@@ -12,6 +12,11 @@ TARGETS = ("duckdb", "postgres")
 _HELD: dict[str, object] = {}
 
 
+def held_files() -> list[str]:
+    """The DuckDB files this process holds open now (Warehouse.held_open)."""
+    return list(_HELD)
+
+
 class WarehouseError(Exception):
     """The warehouse cannot be reached or used."""
 

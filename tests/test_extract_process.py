@@ -1,0 +1,133 @@
+"""A `run` extracts in a child process while it parses its dbt project (ingest/orchestrator.py,
+extract): the child's metrics come back, its errors are raised in the run, a run killed kills
+its extract, an extract killed is an error of the run, and the next run resumes either way."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import psutil
+import pytest
+
+from conftest import wait_for_line
+
+
+def _metrics():
+    from ingest import orchestrator as orch
+
+    return orch.new_metrics("run", "duckdb")
+
+
+def test_the_extract_runs_in_a_child_while_this_process_prepares_the_build(monkeypatch):
+    from ingest import orchestrator as orch
+
+    def extract_here(cfg, wh, systems, full, metrics):  # stands in for the dlt extract: what it fills in
+        metrics.records_extracted += 42
+        metrics.tables["raw_csv.tipos_cambio"] = 42
+        metrics.warnings.append(f"extracted by {os.getpid()}")
+        time.sleep(0.5)
+        return True
+
+    seen = {}
+
+    def meanwhile():
+        seen["pid"] = os.getpid()
+        seen["during"] = time.monotonic()
+
+    monkeypatch.setattr(orch, "_extract_here", extract_here)
+    metrics = _metrics()
+    t0 = time.monotonic()
+    assert orch._extract_in_child(None, None, ["csv"], False, metrics, meanwhile) is True
+    orch.prepared()
+    assert metrics.records_extracted == 42 and metrics.tables == {"raw_csv.tipos_cambio": 42}
+    child = int(metrics.warnings[0].rsplit(" ", 1)[1])
+    assert child != os.getpid() and seen["pid"] == os.getpid()
+    assert seen["during"] - t0 < 0.4, "meanwhile must run while the child extracts, not after it"
+    assert orch._OVERLAP_PEAK_MB.pop(metrics.run_id) > 0
+
+
+def test_an_error_in_the_child_is_raised_in_the_run(monkeypatch):
+    from ingest import orchestrator as orch
+
+    def extract_here(*_args):
+        raise ValueError("a bug in the extract")
+
+    monkeypatch.setattr(orch, "_extract_here", extract_here)
+    with pytest.raises(ValueError, match="a bug in the extract"):
+        orch._extract_in_child(None, None, ["csv"], False, _metrics(), lambda: None)
+    orch.prepared()
+
+
+def _extract_child(proc, timeout: float = 60.0) -> psutil.Process:
+    """The run's extract process: a fork of the run (the same command line). dbt may start
+    multiprocessing's resource tracker beside it, another child, with a command line of its own."""
+    run = psutil.Process(proc.pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = []
+        for kid in run.children():
+            try:
+                if kid.cmdline() == run.cmdline():
+                    kids.append(kid)
+            except psutil.NoSuchProcess:
+                pass
+        if kids:
+            assert len(kids) == 1, kids
+            return kids[0]
+        time.sleep(0.05)
+    raise AssertionError("the run started no extract process")
+
+
+@pytest.fixture
+def slow_extract(duck_project):
+    """A project whose extract takes many slices (time to act while it runs)."""
+    duck_project.env["DBT_TARGET_PATH"] = str(duck_project.tmp / "dbt_target")
+    duck_project.generate(scale=0.3)
+    duck_project.write_config(batch={"chunk_size": 200, "max_retries": 0, "retry_delay": 0},
+                              monitoring={"log_level": "DEBUG"})
+    return duck_project
+
+
+def test_a_killed_run_kills_its_extract_and_an_extract_killed_fails_the_run(slow_extract):
+    project = slow_extract
+    # 1. the run killed (kill -9): its extract process dies with it, mid-slice
+    proc = project.popen("run")
+    try:
+        wait_for_line(proc, "chunk")
+        child = _extract_child(proc)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        gone, alive = psutil.wait_procs([child], timeout=10)
+        assert not alive, "the extract outlived its run"
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=60)
+    # 2. the extract killed (as the kernel's OOM killer does): an error of the run, which says why
+    proc = project.popen("run")
+    try:
+        seen = wait_for_line(proc, "chunk")
+        _extract_child(proc).kill()
+        out, _ = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=60)
+    out = seen + out
+    assert proc.returncode == 1, out[-3000:]
+    assert "the extract process was killed by signal 9 (SIGKILL) before it finished" in out, out[-3000:]
+    assert "Transform skipped: the extract failed" in out and "Traceback" not in out
+    # 3. the next run resumes and builds; it parsed the project while it extracted
+    done = project.run("run")
+    assert "Resuming" in done.stdout, done.stdout[-3000:]
+    assert project.raw_counts() == project.source_counts()
+    assert project.raw_csv_counts() == project.csv_line_counts()
+    log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
+    assert "prepared the build during the extract" in log
+    # 4. nothing changed, the same day: the build depends on the extract, so dbt is not parsed beside it
+    before = log.count("prepared the build during the extract")
+    again = project.run("run")
+    assert "nothing changed since the last build" in again.stdout, again.stdout[-3000:]
+    log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
+    assert log.count("prepared the build during the extract") == before
