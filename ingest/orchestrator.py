@@ -157,7 +157,7 @@ def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics:
     dbt parse, dbt_runner.prepare): where the extract can run in a child process
     (``_extract_in_child``) the two run at once, each on a core; elsewhere the extract runs
     here and ``meanwhile`` is left to the build (dbt parses when it first runs)."""
-    if meanwhile is not None and _can_fork():
+    if meanwhile is not None and _can_fork(wh):
         return _extract_in_child(cfg, wh, systems, full, metrics, meanwhile)
     return _extract_here(cfg, wh, systems, full, metrics)
 
@@ -174,9 +174,10 @@ def _extract_here(cfg: Config, wh: Warehouse, systems: list[str], full: bool, me
             gc.collect()  # dlt's pipelines and their DuckDB handles go before the file closes
 
 
-def _can_fork() -> bool:
+def _can_fork(wh: Warehouse) -> bool:
     """A child process for the extract: on Linux (fork, and a child that dies with its parent),
-    with the DuckDB file not held open (each process must open it itself), from a process
+    with the DuckDB file open nowhere in this process (each process must open it itself: a
+    DuckDB database open here would be the child's too, a copy of it), from a process
     running no Python thread but its main one (a fork copies only the calling thread: a lock
     another one held, the logging module's say, would stay locked in the child). Progress
     bars draw from a thread: they pause for the check (``_extract_in_child`` resumes them in
@@ -189,7 +190,7 @@ def _can_fork() -> bool:
     from ingest import progress as progress_bars
     from ingest.warehouse import held_files
 
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or held_files():
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or held_files() or _file_open(wh):
         return False
     bars = progress_bars.current()
     if bars is not None:
@@ -198,6 +199,24 @@ def _can_fork() -> bool:
         return True
     if bars is not None:
         bars.resume()
+    return False
+
+
+def _file_open(wh: Warehouse) -> bool:
+    """Whether this process has the DuckDB warehouse (or its WAL) open now."""
+    if wh.target != "duckdb":
+        return False
+    names = {str(wh.duckdb_path.resolve()), str(wh.duckdb_path.resolve()) + ".wal"}
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return True   # cannot tell: not safe to fork
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") in names:
+                return True
+        except OSError:
+            continue
     return False
 
 

@@ -131,3 +131,20 @@ def test_a_killed_run_kills_its_extract_and_an_extract_killed_fails_the_run(slow
     assert "nothing changed since the last build" in again.stdout, again.stdout[-3000:]
     log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
     assert log.count("prepared the build during the extract") == before
+
+
+def test_no_fork_while_this_process_has_the_duckdb_file_open(tmp_path, monkeypatch):
+    """A DuckDB database open in the run would be the child's too (a copy of it): no fork then."""
+    import duckdb
+
+    from ingest import orchestrator as orch
+    from ingest.warehouse import Warehouse
+
+    monkeypatch.setenv("PUNTAFINA_DUCKDB_PATH", str(tmp_path / "wh.duckdb"))
+    wh = Warehouse("duckdb", tmp_path)
+    con = duckdb.connect(str(wh.duckdb_path))
+    con.execute("create table t as select 1 as x")
+    assert orch._file_open(wh) and not orch._can_fork(wh)
+    con.close()
+    assert not orch._file_open(wh)
+    assert not orch._file_open(Warehouse("postgres", tmp_path))
