@@ -283,11 +283,12 @@ def _extract_and_build(args, cfg, log, wh, systems, full, extract_only, metrics,
     # the extract, then the build's four layers (one dbt invocation, headed "2-5/5"), or a selection
     total = 1 if extract_only else 1 + (1 if select else len(orch.LAYERS))
     orch._phase(log, 1, total, "Extract (dlt -> raw)", metrics)
-    # a `run` that will build parses its dbt project while the extract runs (in a child process
-    # where it can); one whose build depends on what the extract finds parses when it builds
-    building = not extract_only and orch.build_certain(cfg, wh, full, select)
+    # a `run` parses its dbt project while the extract runs (in a child process where it can):
+    # from the start when it will build whatever the extract finds, else once the extract has
+    # committed rows (then it builds what reads them; a run that loads nothing parses nothing)
     ok = orch.extract(cfg, wh, systems, full, metrics,
-                      meanwhile=partial(prepare_dbt, cfg.root, wh.target, cfg.dbt_vars()) if building else None)
+                      meanwhile=None if extract_only else partial(prepare_dbt, cfg.root, wh.target, cfg.dbt_vars()),
+                      at_once=not extract_only and orch.build_certain(cfg, wh, full, select))
     loaded = sorted(t for t, rows in metrics.tables.items() if rows)
     if loaded and wh.target == "postgres":
         try:

@@ -150,15 +150,17 @@ def preflight(cfg: Config, wh: Warehouse, systems: list[str]) -> None:
 
 
 def extract(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics,
-            meanwhile: Callable[[], object] | None = None) -> bool:
+            meanwhile: Callable[[], object] | None = None, at_once: bool = True) -> bool:
     """Extracts each system into raw_<system>; False when one could not be extracted. A DuckDB
     warehouse stays open for the whole extract (Warehouse.held_open), and closes before dbt
     opens it. ``meanwhile``: work of this process that does not touch the warehouse (a `run`'s
     dbt parse, dbt_runner.prepare): where the extract can run in a child process
     (``_extract_in_child``) the two run at once, each on a core; elsewhere the extract runs
-    here and ``meanwhile`` is left to the build (dbt parses when it first runs)."""
+    here and ``meanwhile`` is left to the build (dbt parses when it first runs). ``at_once``
+    False: ``meanwhile`` is wanted only if the extract loads rows (a build that depends on
+    what it finds), so it starts when the first slice with rows is committed."""
     if meanwhile is not None and _can_fork(wh):
-        return _extract_in_child(cfg, wh, systems, full, metrics, meanwhile)
+        return _extract_in_child(cfg, wh, systems, full, metrics, meanwhile, at_once)
     return _extract_here(cfg, wh, systems, full, metrics)
 
 
@@ -225,13 +227,14 @@ _OVERLAP_PEAK_MB: dict[str, float] = {}
 
 
 def _extract_in_child(cfg: Config, wh: Warehouse, systems: list[str], full: bool, metrics: RunMetrics,
-                      meanwhile: Callable[[], object]) -> bool:
+                      meanwhile: Callable[[], object], at_once: bool = True) -> bool:
     """The extract in a forked child while this process does ``meanwhile``. The child is the
     extract exactly as ``_extract_here`` runs it (same slices, state and commits, its console
     and log lines written by itself) and sends back the run metrics it filled in. It dies
     with this process (``PR_SET_PDEATHSIG``): a kill of the run kills its extract too, which
     resumes as after any kill. A child that ends without its metrics (killed, out of memory)
-    is an error of the extract: the slices it committed stay, the next run resumes."""
+    is an error of the extract: the slices it committed stay, the next run resumes. With
+    ``at_once`` False ``meanwhile`` starts when the child says it committed rows (``_news``)."""
     import pickle
     import resource
     import signal
@@ -240,16 +243,21 @@ def _extract_in_child(cfg: Config, wh: Warehouse, systems: list[str], full: bool
 
     from ingest import progress as progress_bars
 
+    prepared()  # one preparation at a time
     log = get_logger("ingest")
     bars = progress_bars.current()   # paused by _can_fork
     _flush_output()
     read_end, write_end = os.pipe()
+    news_read, news_write = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: the extract, then its metrics down the pipe
         code = 1
         try:
             os.close(read_end)
+            os.close(news_read)
+            global _NEWS_FD
+            _NEWS_FD = news_write
             _die_with_parent(signal.SIGKILL, parent)
             try:
                 if bars is not None:  # the child draws the extract's bars, then leaves them on screen
@@ -276,14 +284,19 @@ def _extract_in_child(cfg: Config, wh: Warehouse, systems: list[str], full: bool
             _flush_output()
             os._exit(code)
     os.close(write_end)
+    os.close(news_write)
     # meanwhile runs in a thread of this process (started after the fork: the child has none),
     # which may outlive the extract (``prepared`` waits for it); this thread waits for the child
-    global _PREPARING
-    _PREPARING = threading.Thread(target=_prepare, args=(meanwhile,), name="prepare-build")
-    _PREPARING.start()
+    def start() -> None:
+        global _PREPARING
+        if _PREPARING is None:
+            _PREPARING = threading.Thread(target=_prepare, args=(meanwhile,), name="prepare-build")
+            _PREPARING.start()
+
+    if at_once:
+        start()
     try:
-        with os.fdopen(read_end, "rb") as pipe:
-            data = pipe.read()
+        data = _read_child(read_end, news_read, start)
         _, status = os.waitpid(pid, 0)
     except BaseException:  # Ctrl-C (or an error) here: the child stops too, at its next commit
         _stop_child(pid)
@@ -312,6 +325,45 @@ def _extract_in_child(cfg: Config, wh: Warehouse, systems: list[str], full: bool
 
 
 _PREPARING = None  # the thread doing ``meanwhile`` of the last extract in a child
+_NEWS_FD: int | None = None  # in an extract's child: where it says that it committed rows
+
+
+def _news() -> None:
+    """In an extract's child: tell the run, once, that a slice with rows was committed (its
+    build is then certain: ``at_once`` False starts ``meanwhile``)."""
+    global _NEWS_FD
+    if _NEWS_FD is not None:
+        try:
+            os.write(_NEWS_FD, b"n")
+            os.close(_NEWS_FD)
+        except OSError:
+            pass
+        _NEWS_FD = None
+
+
+def _read_child(result_fd: int, news_fd: int, on_news: Callable[[], None]) -> bytes:
+    """The child's result (all it writes to ``result_fd`` until it closes it); ``on_news``
+    when it writes to ``news_fd``."""
+    import select
+
+    chunks, open_fds = [], [result_fd, news_fd]
+    try:
+        while result_fd in open_fds:
+            for fd in select.select(open_fds, [], [])[0]:
+                got = os.read(fd, 1 << 16)
+                if fd == news_fd and got:
+                    on_news()
+                elif got:
+                    chunks.append(got)
+                if not got:
+                    open_fds.remove(fd)
+    finally:
+        for fd in (result_fd, news_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    return b"".join(chunks)
 
 
 def prepared() -> None:
@@ -391,6 +443,8 @@ def _extract_systems(cfg: Config, wh: Warehouse, systems: list[str], full: bool,
         printed: dict[str, int] = {}
 
         def on_round(result, printed=printed):
+            if result.rows:
+                _news()
             bars = progress_bars.current()
             for name, prog in result.tables.items():
                 if bars is not None and not prog.unchanged:

@@ -47,6 +47,31 @@ def test_the_extract_runs_in_a_child_while_this_process_prepares_the_build(monke
     assert orch._OVERLAP_PEAK_MB.pop(metrics.run_id) > 0
 
 
+def test_a_build_that_depends_on_the_extract_is_prepared_once_rows_are_committed(monkeypatch):
+    from ingest import orchestrator as orch
+
+    def extract_here(cfg, wh, systems, full, metrics):
+        time.sleep(0.5)
+        if systems == ["csv"]:  # loads rows: says so once, then goes on
+            orch._news()
+            orch._news()
+            time.sleep(0.5)
+        return True
+
+    started = []
+    monkeypatch.setattr(orch, "_extract_here", extract_here)
+    t0 = time.monotonic()
+    assert orch._extract_in_child(None, None, ["csv"], False, _metrics(),
+                                  lambda: started.append(time.monotonic() - t0), at_once=False)
+    orch.prepared()
+    assert len(started) == 1 and 0.4 < started[0] < 0.9, started
+    started.clear()
+    assert orch._extract_in_child(None, None, ["orocrm"], False, _metrics(),
+                                  lambda: started.append(time.monotonic() - t0), at_once=False)
+    orch.prepared()
+    assert started == [], "an extract that loads nothing prepares no build"
+
+
 def test_an_error_in_the_child_is_raised_in_the_run(monkeypatch):
     from ingest import orchestrator as orch
 
@@ -125,12 +150,19 @@ def test_a_killed_run_kills_its_extract_and_an_extract_killed_fails_the_run(slow
     assert project.raw_csv_counts() == project.csv_line_counts()
     log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
     assert "prepared the build during the extract" in log
-    # 4. nothing changed, the same day: the build depends on the extract, so dbt is not parsed beside it
+    # 4. nothing changed, the same day: the build depends on the extract, which loads nothing,
+    # so dbt is not parsed beside it
     before = log.count("prepared the build during the extract")
     again = project.run("run")
     assert "nothing changed since the last build" in again.stdout, again.stdout[-3000:]
     log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
     assert log.count("prepared the build during the extract") == before
+    # 5. a day of changes, the same day: parsed once the extract committed rows
+    project.evolve(step=1)
+    changed = project.run("run")
+    assert "changed since the last build" in changed.stdout, changed.stdout[-3000:]
+    log = "".join(p.read_text() for p in (project.tmp / "logs" / "etl").glob("*.log"))
+    assert log.count("prepared the build during the extract") == before + 1
 
 
 def test_no_fork_while_this_process_has_the_duckdb_file_open(tmp_path, monkeypatch):
