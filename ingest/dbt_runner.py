@@ -50,21 +50,17 @@ def _manifest(common: list[str]):
                        if k.startswith(("PUNTAFINA_", "DW_", "DBT_")) and k != PUBLISH_ENV))
     key = (tuple(common), env)
     with _PARSING:  # one parse at a time: a run's build waits for the parse begun during its extract
-        return _parsed(key, common)
+        if key not in _MANIFESTS:
+            from dbt.cli.main import dbtRunner
 
-
-def _parsed(key: tuple, common: list[str]):
-    from dbt.cli.main import dbtRunner
-
-    if key not in _MANIFESTS:
-        # --no-write-json: the build writes manifest.json; written here too it cost a second
-        # write of the same manifest, 1.6-1.8 s a run at this project's size
-        # (benchmarks/README.md). The partial-parse file is still written.
-        res = dbtRunner().invoke(["parse", "--no-write-json", *common])
-        if not res.success or res.result is None:
-            return None
-        _MANIFESTS[key] = res.result
-    return _MANIFESTS[key]
+            # --no-write-json: the build writes manifest.json; written here too it cost a second
+            # write of the same manifest, 1.6-1.8 s a run at this project's size
+            # (benchmarks/README.md). The partial-parse file is still written.
+            res = dbtRunner().invoke(["parse", "--no-write-json", *common])
+            if not res.success or res.result is None:
+                return None
+            _MANIFESTS[key] = res.result
+        return _MANIFESTS[key]
 
 
 _WRITTEN: set[tuple[int, str]] = set()  # (manifest, target path) whose manifest.json this process wrote

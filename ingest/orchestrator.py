@@ -190,9 +190,8 @@ def _can_fork(wh: Warehouse) -> bool:
     import threading
 
     from ingest import progress as progress_bars
-    from ingest.warehouse import held_files
 
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or held_files() or _file_open(wh):
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or _file_open(wh):
         return False
     bars = progress_bars.current()
     if bars is not None:
@@ -205,10 +204,12 @@ def _can_fork(wh: Warehouse) -> bool:
 
 
 def _file_open(wh: Warehouse) -> bool:
-    """Whether this process has the DuckDB warehouse (or its WAL) open now."""
+    """Whether this process has the DuckDB warehouse (or its WAL) open now: held for an extract
+    (Warehouse.held_open) or left open by any other connection."""
     if wh.target != "duckdb":
         return False
-    names = {str(wh.duckdb_path.resolve()), str(wh.duckdb_path.resolve()) + ".wal"}
+    path = str(wh.duckdb_path.resolve())
+    names = {path, path + ".wal"}
     try:
         fds = os.listdir("/proc/self/fd")
     except OSError:

@@ -12,11 +12,6 @@ TARGETS = ("duckdb", "postgres")
 _HELD: dict[str, object] = {}
 
 
-def held_files() -> list[str]:
-    """The DuckDB files this process holds open now (Warehouse.held_open)."""
-    return list(_HELD)
-
-
 class WarehouseError(Exception):
     """The warehouse cannot be reached or used."""
 
