@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from ingest.logs import get_logger
@@ -97,21 +98,33 @@ _RULE_FAILS = {"required_fields": "{:,} row(s) with a null (required)", "duplica
                "referential_integrity": "{:,} row(s) whose key its parent lacks"}
 
 
-def _rules(meta) -> list[tuple[str, str]]:
+_SOURCE_CALL = re.compile(r"""source\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)""")
+
+
+def _rules(meta, sources: dict) -> list[tuple[str, str]]:
     """The checks of one ``columnas_validas`` test (a model's column rules in one query), as
     (validation kind, column) in the order of the test's arguments, one per rule as the
-    per-column tests gave them (a key of several columns is named "a, b")."""
+    per-column tests gave them (a key of several columns is named "a, b"). The rules of its raw
+    table (``fuente``) name their column ``<table>.<column>``, as the test does."""
     kw = meta.kwargs or {}
 
-    def listed(name: str) -> list:   # a single name is a list of one, as the test reads it
-        value = kw.get(name) or []
+    def listed(args: dict, name: str) -> list:   # a single name is a list of one, as the test reads it
+        value = args.get(name) or []
         return [value] if isinstance(value, str) else list(value)
 
-    out = [("required_fields", c) for c in listed("requeridas")]
-    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in listed("unicas")]
+    out = [("required_fields", c) for c in listed(kw, "requeridas")]
+    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in listed(kw, "unicas")]
     out += [("ranges", c) for c in (kw.get("aceptados") or {})]
     out += [("ranges", c) for c in (kw.get("rangos") or {})]
     out += [("referential_integrity", c) for c in (kw.get("relaciones") or {})]
+    fuente = kw.get("fuente") or {}
+    call = _SOURCE_CALL.search(str(fuente.get("relacion") or ""))
+    if call:
+        src = next((s for s in sources.values() if (s["source_name"], s["name"]) == call.groups()), None)
+        table = (src.get("identifier") or src["name"]) if src else call.group(2)
+        out += [("required_fields", f"{table}.{c}") for c in listed(fuente, "requeridas")]
+        out += [("duplicates", f"{table}." + (k if isinstance(k, str) else ", ".join(k)))
+                for k in listed(fuente, "unicas")]
     return out
 
 
@@ -149,7 +162,7 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
                  "failing_rows": int(r.failures or 0), "severity": str(node.config.severity).lower()}
         entries, parents = [entry], node.depends_on.nodes
         if getattr(meta, "name", None) == "columnas_validas":  # one query, one check per rule
-            entries = _per_rule(entry, _rules(meta), r, failed_rules)
+            entries = _per_rule(entry, _rules(meta, sources), r, failed_rules)
             # the tested model's checks (its relations' parents are read, not tested)
             parents = [node.attached_node] if getattr(node, "attached_node", None) else parents
         for parent in parents:

@@ -1,6 +1,6 @@
 """The project's generic data tests where they replace dbt's own: `columnas_validas` (a model's
 not_null, unique, combination-unique, accepted_values, range, no-negative and relationships rules
-in one query)
+in one query, and its raw table's required columns and keys: `fuente`)
 must fail on each broken row exactly as the per-column tests did, on DuckDB and PostgreSQL, and the
 validation reports must still say which rule of which column failed, and by how many rows.
 
@@ -31,17 +31,17 @@ sources:
     schema: crudo
     tables:
       - name: filas
-        data_tests:
-          - columnas_validas:
-              arguments:
-                requeridas: [id]
-                unicas: [id]
       - name: codigos
+      - name: dobles
 models:
   - name: stg_prueba__filas
     data_tests:
       - columnas_validas:
           arguments:
+            fuente:
+              relacion: "source('crudo', 'filas')"
+              requeridas: [id]
+              unicas: [id]
             requeridas: [id, nombre, valor]
             unicas: [id, codigo, [grupo, linea]]
             aceptados:
@@ -67,6 +67,17 @@ models:
           arguments:
             rangos:
               valor: {min_value: 0}
+  - name: stg_prueba__dobles
+    data_tests:
+      - columnas_validas:
+          name: raw_roto_staging_sano
+          arguments:
+            fuente:
+              relacion: "source('crudo', 'dobles')"
+              requeridas: [id]
+              unicas: [id, [id, nota]]
+            requeridas: [id]
+            unicas: [id]
 """
 
 # (validation kind, column) -> failing rows, as the per-column tests each counted them
@@ -101,6 +112,10 @@ def _project(tmp: Path, target: str, db: str | None) -> Path:
     (proj / "models" / "staging" / "_modelos.yml").write_text(MODELS_YML)
     (proj / "models" / "staging" / "stg_prueba__filas.sql").write_text(
         "select * from {{ source('crudo', 'filas') }}\n")
+    # staging hides what is wrong in its raw table (a null key, a repeated one): only the rules of
+    # the raw table (fuente) see it
+    (proj / "models" / "staging" / "stg_prueba__dobles.sql").write_text(
+        "select distinct id from {{ source('crudo', 'dobles') }} where id is not null\n")
     return proj
 
 
@@ -109,7 +124,9 @@ def tiny(request, tmp_path):
     target, db = request.param, None
     values = ", ".join("(" + ", ".join("null" if v is None else repr(v) for v in row) + ")" for row in ROWS)
     ddl = ["create schema crudo", f"create table crudo.filas ({COLUMNS})", f"insert into crudo.filas values {values}",
-           "create table crudo.codigos (codigo varchar)", "insert into crudo.codigos values ('x'), ('y')"]
+           "create table crudo.codigos (codigo varchar)", "insert into crudo.codigos values ('x'), ('y')",
+           "create table crudo.dobles (id integer, nota varchar)",
+           "insert into crudo.dobles values (1, 'a'), (1, 'b'), (2, 'c'), (2, 'c'), (null, 'd')"]
     if target == "duckdb":
         import duckdb
 
@@ -153,8 +170,9 @@ def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule
         (failed.status, failed.failures)
     assert str(results["reglas_donde_hay_valor"].status) == "pass"   # the where config filters first
     assert str(results["no_negativo"].status) == "fail" and int(results["no_negativo"].failures) == 1
-    source_test = next(r for name, r in results.items() if name.startswith("source_columnas_validas_crudo_filas"))
-    assert str(source_test.status) == "pass"
+    # the rules of the raw table, in the staging model's test: staging is sound, its raw table is not
+    raw = results["raw_roto_staging_sano"]
+    assert str(raw.status) == "fail" and int(raw.failures) == 1 + 2 + 1, (raw.status, raw.failures)
 
     said = []
     handler = logging.Handler()
@@ -179,7 +197,15 @@ def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule
         assert checks[(name, kind, column)] == ("failed" if rows else "passed", rows), (kind, column, checks)
     assert checks[("reglas_donde_hay_valor", "required_fields", "valor")] == ("passed", 0)
     assert checks[("no_negativo", "ranges", "valor")] == ("failed", 1)
-    assert checks[(source_test.node.name, "duplicates", "id")] == ("passed", 0)
+    assert checks[(name, "required_fields", "filas.id")] == ("passed", 0)   # the raw table's rules
+    assert checks[(name, "duplicates", "filas.id")] == ("passed", 0)
+    dobles = json.loads(next(p for p in paths if p.name == "stg_prueba__dobles.json").read_text())
+    raw_checks = {(v["validation"], v["column"]): (v["status"], v["failing_rows"]) for v in dobles["validations"]
+                  if v["test"] == "raw_roto_staging_sano"}
+    assert raw_checks == {("required_fields", "id"): ("passed", 0), ("duplicates", "id"): ("passed", 0),
+                          ("required_fields", "dobles.id"): ("failed", 1), ("duplicates", "dobles.id"): ("failed", 2),
+                          ("duplicates", "dobles.id, nota"): ("failed", 1)}, raw_checks
+    assert "raw_roto_staging_sano: dobles.id: 2 repeated value(s) (a key)" in said, said
 
 
 def test_columnas_validas_needs_a_rule(tmp_path):
@@ -188,7 +214,8 @@ def test_columnas_validas_needs_a_rule(tmp_path):
 
     for args, message in (("{}", "give requeridas, unicas, aceptados, rangos or relaciones"),
                           ("{relaciones: {valor: {campo: valor}}}", "the relation of valor needs a (the parent) and campo"),
-                          ("{rangos: {valor: {}}}", "the range of valor needs min_value, max_value or both")):
+                          ("{rangos: {valor: {}}}", "the range of valor needs min_value, max_value or both"),
+                          ("{fuente: {requeridas: [valor]}}", "fuente needs relacion")):
         proj = _project(tmp_path / message[:8].replace(" ", "_"), "duckdb", None)
         (proj / "models" / "staging" / "_modelos.yml").write_text(
             f"models:\n  - name: stg_prueba__filas\n    data_tests:\n      - columnas_validas:\n"

@@ -24,8 +24,13 @@
     each key and each relation one query more.
     Optional `where`: dbt's standard test config filters the tested model
     first.
+    Optional fuente: {relacion: source('system', 'table'), requeridas: [...],
+    unicas: [...]}: the same required and key rules on the raw table the
+    model reads, in the same test (one dbt node per staging model instead
+    of one more per source table); its rules name their column
+    <table>.<column>, and the where config does not filter it.
 -#}
-{% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}, relaciones={}) %}
+{% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}, relaciones={}, fuente=none) %}
 
     {{ config(fail_calc='coalesce(sum(filas), 0)') }}
     {%- set requeridas = [requeridas] if requeridas is string else (requeridas | list) -%}
@@ -66,8 +71,28 @@
         a single column, as dbt's unique) -#}
     {%- set claves = [] -%}
     {%- for clave in ([unicas] if unicas is string else unicas) -%}
-        {%- do claves.append((clave if clave is string else clave | join(', '), clave is string)) -%}
+        {%- do claves.append((clave if clave is string else clave | join(', '), clave is string, model, '')) -%}
     {%- endfor -%}
+    {#- the raw table's rules (fuente): its required columns, counted in one scan of it, and its keys -#}
+    {%- set reglas_fuente = [] -%}
+    {%- if fuente is not none -%}
+        {%- if fuente.get('relacion') is none -%}
+            {{ exceptions.raise_compiler_error(
+                "columnas_validas: fuente needs relacion (the raw table, source('system', 'table'))"
+            ) }}
+        {%- endif -%}
+        {%- set prefijo = fuente.relacion.identifier ~ '.' -%}
+        {%- set requeridas_fuente = fuente.get('requeridas', []) -%}
+        {%- for columna in ([requeridas_fuente] if requeridas_fuente is string else requeridas_fuente) -%}
+            {%- do reglas_fuente.append(('required_fields', prefijo ~ columna, columna ~ ' is null')) -%}
+        {%- endfor -%}
+        {%- set unicas_fuente = fuente.get('unicas', []) -%}
+        {%- for clave in ([unicas_fuente] if unicas_fuente is string else unicas_fuente) -%}
+            {%- do claves.append((
+                clave if clave is string else clave | join(', '), clave is string, fuente.relacion, prefijo
+            )) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {#- each relation as (column, parent relation, parent column, SQL literals that pass) -#}
     {%- set padres = [] -%}
     {%- for columna, relacion in relaciones.items() -%}
@@ -84,7 +109,7 @@
         {%- endfor -%}
         {%- do padres.append((columna, relacion.a, relacion.campo, literales)) -%}
     {%- endfor -%}
-    {%- if reglas | length == 0 and claves | length == 0 and padres | length == 0 -%}
+    {%- if reglas | length == 0 and reglas_fuente | length == 0 and claves | length == 0 and padres | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "columnas_validas: give requeridas, unicas, aceptados, rangos or relaciones"
         ) }}
@@ -105,13 +130,26 @@
     ),
     {%- endif %}
 
-    {% for columnas, sin_nulos in claves %}
+    {% if reglas_fuente | length > 0 -%}
+    conteos_fuente as (
+
+        select
+            {%- for validacion, columna, falla in reglas_fuente %}
+                sum(case when {{ falla }} then 1 else 0 end) as filas_{{ loop.index }}
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        from {{ fuente.relacion }}
+
+    ),
+    {%- endif %}
+
+    {% for columnas, sin_nulos, relacion, prefijo in claves %}
     duplicadas_{{ loop.index }} as (
 
         select count(*) as filas
         from (
             select {{ columnas }}
-            from {{ model }}
+            from {{ relacion }}
             {%- if sin_nulos %}
                 where {{ columnas }} is not null
             {%- endif %}
@@ -146,8 +184,11 @@
     {%- for validacion, columna, falla in reglas -%}
         {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, 'conteos')) -%}
     {%- endfor -%}
-    {%- for columnas, sin_nulos in claves -%}
-        {%- do filas_por_regla.append(('duplicates', columnas, 'filas', 'duplicadas_' ~ loop.index)) -%}
+    {%- for validacion, columna, falla in reglas_fuente -%}
+        {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, 'conteos_fuente')) -%}
+    {%- endfor -%}
+    {%- for columnas, sin_nulos, relacion, prefijo in claves -%}
+        {%- do filas_por_regla.append(('duplicates', prefijo ~ columnas, 'filas', 'duplicadas_' ~ loop.index)) -%}
     {%- endfor -%}
     {%- for columna, padre, campo, permitidos in padres -%}
         {%- do filas_por_regla.append(('referential_integrity', columna, 'filas', 'huerfanas_' ~ loop.index)) -%}
