@@ -143,7 +143,8 @@ def _per_rule(entry: dict, rules: list[tuple[str, str]], result, failed: list) -
 
 
 def write_validation_reports(root: Path, report_dir: Path, wh, results: list) -> list[Path]:
-    """Write the reports for every staging model that this run built or tested."""
+    """Write the reports for every staging model that this run built or tested. A model the run
+    left alone (a build of what changed) keeps the report of the run that last checked it."""
     log = get_logger("audit")
     manifest_path = _target_path(root) / "manifest.json"
     if not manifest_path.is_file():
@@ -151,6 +152,7 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes, sources = manifest["nodes"], manifest["sources"]
     tests_by_parent: dict[str, list[dict]] = {}
+    ran = {getattr(r.node, "unique_id", None) for r in results}
     failed_rules: list[tuple[dict, str]] = []  # (rule entry, the test's SQL): counted below
     for r in results:
         node = r.node
@@ -205,6 +207,8 @@ def write_validation_reports(root: Path, report_dir: Path, wh, results: list) ->
             src_ids, chain = _upstream(model, nodes)
             if len(src_ids) != 1:
                 continue
+            if not any(uid in ran or uid in tests_by_parent for uid in [model["unique_id"], *chain]):
+                continue   # neither built nor tested by this run: its last report stays true
             src = sources[src_ids[0]]
             try:
                 original = con.query(f"select count(*) from {_relation(src)}")[0][0]

@@ -207,6 +207,13 @@ def test_columnas_validas_fails_on_each_broken_row_and_the_report_names_the_rule
                           ("duplicates", "dobles.id, nota"): ("failed", 1)}, raw_checks
     assert "raw_roto_staging_sano: dobles.id: 2 repeated value(s) (a key)" in said, said
 
+    # a build of what changed reports the models it built or tested; the others keep their report
+    before = (tmp_path / "reports" / "validation" / "stg_prueba__filas.json").read_text()
+    only = [r for r in res.result.results if "dobles" in r.node.name or r.node.name == "raw_roto_staging_sano"]
+    again = write_validation_reports(proj, tmp_path / "reports", wh, only)
+    assert [p.name for p in again] == ["stg_prueba__dobles.json"], again
+    assert (tmp_path / "reports" / "validation" / "stg_prueba__filas.json").read_text() == before
+
 
 def test_columnas_validas_needs_a_rule(tmp_path):
     """A declaration without any rule (or a range without bounds) is a compile error that names it."""
