@@ -117,31 +117,24 @@
 
     with
 
-    {% if reglas | length > 0 -%}
-    conteos as (
+    {#- the rules counted in one scan: the model's (conteos) and its raw table's (conteos_fuente) -#}
+    {%- set escaneos = [('conteos', model, reglas)] -%}
+    {%- if fuente is not none -%}
+        {%- do escaneos.append(('conteos_fuente', fuente.relacion, reglas_fuente)) -%}
+    {%- endif %}
+
+    {% for cte, relacion, reglas_de in escaneos if reglas_de | length > 0 -%}
+    {{ cte }} as (
 
         select
-            {%- for validacion, columna, falla in reglas %}
+            {%- for validacion, columna, falla in reglas_de %}
                 sum(case when {{ falla }} then 1 else 0 end) as filas_{{ loop.index }}
                 {{- "," if not loop.last }}
             {%- endfor %}
-        from {{ model }}
+        from {{ relacion }}
 
     ),
-    {%- endif %}
-
-    {% if reglas_fuente | length > 0 -%}
-    conteos_fuente as (
-
-        select
-            {%- for validacion, columna, falla in reglas_fuente %}
-                sum(case when {{ falla }} then 1 else 0 end) as filas_{{ loop.index }}
-                {{- "," if not loop.last }}
-            {%- endfor %}
-        from {{ fuente.relacion }}
-
-    ),
-    {%- endif %}
+    {%- endfor %}
 
     {% for columnas, sin_nulos, relacion, prefijo in claves %}
     duplicadas_{{ loop.index }} as (
@@ -181,11 +174,10 @@
 
     {#- one row per rule: (validacion, columna, its count, the CTE that holds it) -#}
     {%- set filas_por_regla = [] -%}
-    {%- for validacion, columna, falla in reglas -%}
-        {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, 'conteos')) -%}
-    {%- endfor -%}
-    {%- for validacion, columna, falla in reglas_fuente -%}
-        {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, 'conteos_fuente')) -%}
+    {%- for cte, relacion, reglas_de in escaneos -%}
+        {%- for validacion, columna, falla in reglas_de -%}
+            {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, cte)) -%}
+        {%- endfor -%}
     {%- endfor -%}
     {%- for columnas, sin_nulos, relacion, prefijo in claves -%}
         {%- do filas_por_regla.append(('duplicates', prefijo ~ columnas, 'filas', 'duplicadas_' ~ loop.index)) -%}
