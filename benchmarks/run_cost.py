@@ -128,11 +128,12 @@ def _direct_sql(project) -> dict:
     statements (the caller adds the dbt phases' seconds of that build for the ratio)."""
     target = Path(project.env["DBT_TARGET_PATH"])
     manifest = json.loads((target / "manifest.json").read_text())
-    statements = []
+    statements, nodes = [], 0
     for node in manifest["nodes"].values():
         kind = node["resource_type"]
         if node["package_name"] != "puntafina" or kind not in ("model", "test"):
             continue
+        nodes += 1
         base = target / "compiled" / "puntafina" / node["original_file_path"]
         path = base if kind == "model" or node["original_file_path"].endswith(".sql") else base / node["path"]
         if not path.exists():
@@ -165,7 +166,7 @@ def _direct_sql(project) -> dict:
                 cur.fetchall()
     finally:
         con.close()
-    return {"seconds": time.monotonic() - t0, "statements": len(statements)}
+    return {"seconds": time.monotonic() - t0, "statements": len(statements), "nodes": nodes}
 
 
 def bench(scale: float, target: str, runs: tuple[str, ...] = RUNS[:4], batch: dict | None = None) -> dict:
@@ -237,7 +238,8 @@ def main() -> int:
         if "direct" in res:
             d = res["direct"]
             print(f"  scale {scale:g} {target} dbt vs direct SQL: the {d['of']} run's dbt phases {d['dbt_s']:.1f} s wall, "
-                  f"its {d['statements']} compiled models and tests run directly {d['seconds']:.1f} s "
+                  f"its {d['statements']} compiled models and tests (of {d['nodes']} in the project) run directly "
+                  f"{d['seconds']:.1f} s "
                   f"(dbt / direct {d['dbt_s'] / max(d['seconds'], 0.001):.2f})")
         if "copy" in res:
             c = res["copy"]
