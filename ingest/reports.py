@@ -108,12 +108,15 @@ def _rules(meta, sources: dict) -> list[tuple[str, str]]:
     table (``fuente``) name their column ``<table>.<column>``, as the test does."""
     kw = meta.kwargs or {}
 
-    def listed(args: dict, name: str) -> list:   # a single name is a list of one, as the test reads it
-        value = args.get(name) or []
-        return [value] if isinstance(value, str) else list(value)
+    def required_and_keys(args: dict, prefix: str = "") -> list[tuple[str, str]]:
+        def listed(name: str) -> list:   # a single name is a list of one, as the test reads it
+            value = args.get(name) or []
+            return [value] if isinstance(value, str) else list(value)
 
-    out = [("required_fields", c) for c in listed(kw, "requeridas")]
-    out += [("duplicates", k if isinstance(k, str) else ", ".join(k)) for k in listed(kw, "unicas")]
+        return ([("required_fields", prefix + c) for c in listed("requeridas")]
+                + [("duplicates", prefix + (k if isinstance(k, str) else ", ".join(k))) for k in listed("unicas")])
+
+    out = required_and_keys(kw)
     out += [("ranges", c) for c in (kw.get("aceptados") or {})]
     out += [("ranges", c) for c in (kw.get("rangos") or {})]
     out += [("referential_integrity", c) for c in (kw.get("relaciones") or {})]
@@ -122,9 +125,7 @@ def _rules(meta, sources: dict) -> list[tuple[str, str]]:
     if call:
         src = next((s for s in sources.values() if (s["source_name"], s["name"]) == call.groups()), None)
         table = (src.get("identifier") or src["name"]) if src else call.group(2)
-        out += [("required_fields", f"{table}.{c}") for c in listed(fuente, "requeridas")]
-        out += [("duplicates", f"{table}." + (k if isinstance(k, str) else ", ".join(k)))
-                for k in listed(fuente, "unicas")]
+        out += required_and_keys(fuente, f"{table}.")
     return out
 
 

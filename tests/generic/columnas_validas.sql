@@ -33,10 +33,34 @@
 {% test columnas_validas(model, requeridas=[], unicas=[], aceptados={}, rangos={}, relaciones={}, fuente=none) %}
 
     {{ config(fail_calc='coalesce(sum(filas), 0)') }}
-    {%- set requeridas = [requeridas] if requeridas is string else (requeridas | list) -%}
+    {#- the relations checked, each counted in one scan: the model (conteos) and the raw table it
+        reads (fuente: conteos_fuente, its rules named <table>.<column>), as (CTE, relation, prefix
+        of the rules' column names, required columns, keys, the rules of the scan) -#}
     {%- set reglas = [] -%}
-    {%- for columna in requeridas -%}
-        {%- do reglas.append(('required_fields', columna, columna ~ ' is null')) -%}
+    {%- set escaneos = [('conteos', model, '', requeridas, unicas, reglas)] -%}
+    {%- if fuente is not none -%}
+        {%- if fuente.get('relacion') is none -%}
+            {{ exceptions.raise_compiler_error(
+                "columnas_validas: fuente needs relacion (the raw table, source('system', 'table'))"
+            ) }}
+        {%- endif -%}
+        {%- do escaneos.append((
+            'conteos_fuente', fuente.relacion, fuente.relacion.identifier ~ '.',
+            fuente.get('requeridas', []), fuente.get('unicas', []), []
+        )) -%}
+    {%- endif -%}
+    {#- each key as (its columns in SQL, which also name its rule; whether nulls are left out:
+        a single column, as dbt's unique; its relation; the prefix of its rule's name) -#}
+    {%- set claves = [] -%}
+    {%- for cte, relacion, prefijo, requeridas_de, unicas_de, reglas_de in escaneos -%}
+        {%- for columna in ([requeridas_de] if requeridas_de is string else requeridas_de) -%}
+            {%- do reglas_de.append(('required_fields', prefijo ~ columna, columna ~ ' is null')) -%}
+        {%- endfor -%}
+        {%- for clave in ([unicas_de] if unicas_de is string else unicas_de) -%}
+            {%- do claves.append((
+                clave if clave is string else clave | join(', '), clave is string, relacion, prefijo
+            )) -%}
+        {%- endfor -%}
     {%- endfor -%}
     {%- for columna, regla in aceptados.items() -%}
         {%- set valores = regla.valores if regla is mapping else regla -%}
@@ -67,32 +91,6 @@
         {%- endif -%}
         {%- do reglas.append(('ranges', columna, '(' ~ fuera | join(' or ') ~ ')')) -%}
     {%- endfor -%}
-    {#- each key as (its columns in SQL, which also name its rule; whether nulls are left out:
-        a single column, as dbt's unique) -#}
-    {%- set claves = [] -%}
-    {%- for clave in ([unicas] if unicas is string else unicas) -%}
-        {%- do claves.append((clave if clave is string else clave | join(', '), clave is string, model, '')) -%}
-    {%- endfor -%}
-    {#- the raw table's rules (fuente): its required columns, counted in one scan of it, and its keys -#}
-    {%- set reglas_fuente = [] -%}
-    {%- if fuente is not none -%}
-        {%- if fuente.get('relacion') is none -%}
-            {{ exceptions.raise_compiler_error(
-                "columnas_validas: fuente needs relacion (the raw table, source('system', 'table'))"
-            ) }}
-        {%- endif -%}
-        {%- set prefijo = fuente.relacion.identifier ~ '.' -%}
-        {%- set requeridas_fuente = fuente.get('requeridas', []) -%}
-        {%- for columna in ([requeridas_fuente] if requeridas_fuente is string else requeridas_fuente) -%}
-            {%- do reglas_fuente.append(('required_fields', prefijo ~ columna, columna ~ ' is null')) -%}
-        {%- endfor -%}
-        {%- set unicas_fuente = fuente.get('unicas', []) -%}
-        {%- for clave in ([unicas_fuente] if unicas_fuente is string else unicas_fuente) -%}
-            {%- do claves.append((
-                clave if clave is string else clave | join(', '), clave is string, fuente.relacion, prefijo
-            )) -%}
-        {%- endfor -%}
-    {%- endif -%}
     {#- each relation as (column, parent relation, parent column, SQL literals that pass) -#}
     {%- set padres = [] -%}
     {%- for columna, relacion in relaciones.items() -%}
@@ -109,7 +107,7 @@
         {%- endfor -%}
         {%- do padres.append((columna, relacion.a, relacion.campo, literales)) -%}
     {%- endfor -%}
-    {%- if reglas | length == 0 and reglas_fuente | length == 0 and claves | length == 0 and padres | length == 0 -%}
+    {%- if escaneos | map(attribute=5) | select | list | length == 0 and claves | length == 0 and padres | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "columnas_validas: give requeridas, unicas, aceptados, rangos or relaciones"
         ) }}
@@ -117,13 +115,7 @@
 
     with
 
-    {#- the rules counted in one scan: the model's (conteos) and its raw table's (conteos_fuente) -#}
-    {%- set escaneos = [('conteos', model, reglas)] -%}
-    {%- if fuente is not none -%}
-        {%- do escaneos.append(('conteos_fuente', fuente.relacion, reglas_fuente)) -%}
-    {%- endif %}
-
-    {% for cte, relacion, reglas_de in escaneos if reglas_de | length > 0 -%}
+    {% for cte, relacion, prefijo, requeridas_de, unicas_de, reglas_de in escaneos if reglas_de | length > 0 -%}
     {{ cte }} as (
 
         select
@@ -174,7 +166,7 @@
 
     {#- one row per rule: (validacion, columna, its count, the CTE that holds it) -#}
     {%- set filas_por_regla = [] -%}
-    {%- for cte, relacion, reglas_de in escaneos -%}
+    {%- for cte, relacion, prefijo, requeridas_de, unicas_de, reglas_de in escaneos -%}
         {%- for validacion, columna, falla in reglas_de -%}
             {%- do filas_por_regla.append((validacion, columna, 'filas_' ~ loop.index, cte)) -%}
         {%- endfor -%}
